@@ -1,0 +1,6 @@
+package io.tally;
+
+public final class Tally {
+    public static void main(String[] args) {
+    }
+}

@@ -1,0 +1,55 @@
+package io.tally.config;
+
+import io.tally.ledger.ResourceSpec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Every setting of a Tally instance, validated once at the edge ({@link SettingsLoader}) and
+ * passed inward. The README lists each with its environment variable.
+ *
+ * @param bootstrapServers      the Kafka cluster to join; null starts the embedded broker
+ * @param embeddedPort          port of the embedded broker (0 picks a free one)
+ * @param dataDir               where the embedded broker keeps its log
+ * @param stateDir              Kafka Streams state directory
+ * @param commitInterval        how often Kafka Streams commits; with exactly-once this bounds how long a sync write waits
+ * @param topicPartitions       forces the partition count of every declared topic, or null to use topics/
+ * @param replicationFactor     replication of Kafka Streams' internal topics (changelogs)
+ * @param applyTopics           create or update the topics from topics/ on start
+ * @param dedupeHorizon         how long a transaction id is remembered to answer a repeat as a duplicate
+ * @param maxPendingPerRecord   how many changes may wait for one record to be created
+ * @param maxCommandBytes       the largest command message accepted; bigger ones are rejected as MALFORMED
+ */
+public record Settings(
+        String bootstrapServers,
+        int embeddedPort,
+        Path dataDir,
+        String applicationId,
+        Path stateDir,
+        String processingGuarantee,
+        Duration commitInterval,
+        int streamThreads,
+        Integer topicPartitions,
+        int replicationFactor,
+        boolean applyTopics,
+        Duration dedupeHorizon,
+        int maxPendingPerRecord,
+        int maxCommandBytes,
+        Map<String, ResourceSpec> resources) {
+
+    public Settings {
+        resources = Map.copyOf(resources);
+    }
+
+    public boolean embedded() {
+        return bootstrapServers == null;
+    }
+
+    public Settings withBootstrapServers(String servers) {
+        return new Settings(servers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
+                commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
+                maxPendingPerRecord, maxCommandBytes, resources);
+    }
+}

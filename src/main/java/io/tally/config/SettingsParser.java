@@ -1,0 +1,253 @@
+package io.tally.config;
+
+import io.tally.ledger.Amounts;
+import io.tally.ledger.Consistency;
+import io.tally.ledger.FieldSpec;
+import io.tally.ledger.RecordKey;
+import io.tally.ledger.Reducer;
+import io.tally.ledger.Reducers;
+import io.tally.ledger.ResourceSpec;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Validates a settings tree (scalars as text) into {@link Settings}; every error names its key. */
+final class SettingsParser {
+    private static final Set<String> TOP_LEVEL = Set.of("bootstrapServers", "embeddedPort", "dataDir",
+            "applicationId", "stateDir", "processingGuarantee", "commitInterval", "streamThreads", "topicPartitions",
+            "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources");
+    private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields");
+    private static final Set<String> FIELD_KEYS = Set.of("scale", "minimum", "maximum", "initial", "reducer");
+    private static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
+    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final int MAX_SCALE = 18;
+
+    private SettingsParser() {
+    }
+
+    static Settings parse(Map<String, Object> tree) {
+        checkKeys("", tree, TOP_LEVEL);
+        String bootstrap = text(tree, "bootstrapServers");
+        String partitions = text(tree, "topicPartitions");
+        return new Settings(
+                bootstrap.isBlank() ? null : bootstrap.trim(),
+                integer(tree, "embeddedPort", 0, 65535),
+                Path.of(nonBlank(tree, "dataDir")),
+                applicationId(tree),
+                Path.of(nonBlank(tree, "stateDir")),
+                guarantee(tree),
+                duration(tree, "commitInterval", Duration.ofMillis(1)),
+                integer(tree, "streamThreads", 1, 64),
+                partitions.isBlank() ? null : integer(tree, "topicPartitions", 1, 10_000),
+                replicationFactor(tree),
+                bool(tree, "applyTopics"),
+                duration(tree, "dedupeHorizon", Duration.ofSeconds(1)),
+                integer(tree, "maxPendingPerRecord", 0, 1_000_000),
+                integer(tree, "maxCommandBytes", 256, 16 * 1024 * 1024),
+                resources(tree.get("resources")));
+    }
+
+    private static Map<String, ResourceSpec> resources(Object node) {
+        Map<String, Object> resources = map("resources", node);
+        if (resources.isEmpty()) {
+            throw new SettingsException("resources", "declare at least one resource");
+        }
+        Map<String, ResourceSpec> specs = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> entry : resources.entrySet()) {
+            String key = "resources." + entry.getKey();
+            if (!RecordKey.validResource(entry.getKey())) {
+                throw new SettingsException(key, "a resource name is lower-case letters, digits, '_' and '-', "
+                        + "starting with a letter, at most 64 characters");
+            }
+            specs.put(entry.getKey(), resource(key, entry.getKey(), map(key, entry.getValue())));
+        }
+        return specs;
+    }
+
+    private static ResourceSpec resource(String key, String name, Map<String, Object> tree) {
+        checkKeys(key + ".", tree, RESOURCE_KEYS);
+        boolean createOnFirstUse = tree.containsKey("createOnFirstUse") && bool(key, tree, "createOnFirstUse");
+        Consistency consistency = createOnFirstUse ? Consistency.ASYNC : Consistency.SYNC;
+        if (tree.get("consistency") != null) {
+            String mode = tree.get("consistency").toString().toUpperCase(Locale.ROOT);
+            try {
+                consistency = Consistency.valueOf(mode);
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException(key + ".consistency", "must be sync or async, got '" + tree.get("consistency") + "'");
+            }
+        }
+        Map<String, Object> fields = map(key + ".fields", tree.get("fields"));
+        if (fields.isEmpty()) {
+            throw new SettingsException(key + ".fields", "declare at least one field");
+        }
+        SortedMap<String, FieldSpec> specs = new TreeMap<>();
+        for (Map.Entry<String, Object> field : fields.entrySet()) {
+            String fieldKey = key + ".fields." + field.getKey();
+            if (!RecordKey.validField(field.getKey())) {
+                throw new SettingsException(fieldKey, "a field name is letters, digits and '_', with '.' between nested names");
+            }
+            Object value = field.getValue() == null ? Map.of() : field.getValue();
+            specs.put(field.getKey(), field(fieldKey, field.getKey(), map(fieldKey, value)));
+        }
+        return new ResourceSpec(name, specs, createOnFirstUse, consistency);
+    }
+
+    private static FieldSpec field(String key, String name, Map<String, Object> tree) {
+        checkKeys(key + ".", tree, FIELD_KEYS);
+        int scale = tree.get("scale") == null ? 0 : integer(key, tree, "scale", 0, MAX_SCALE);
+        BigDecimal minimum = amount(key + ".minimum", tree.get("minimum"), scale);
+        BigDecimal maximum = amount(key + ".maximum", tree.get("maximum"), scale);
+        BigDecimal initial = tree.get("initial") == null ? BigDecimal.ZERO.setScale(scale)
+                : amount(key + ".initial", tree.get("initial"), scale);
+        if (minimum != null && maximum != null && minimum.compareTo(maximum) > 0) {
+            throw new SettingsException(key, "minimum " + minimum + " is above maximum " + maximum);
+        }
+        if (minimum != null && initial.compareTo(minimum) < 0 || maximum != null && initial.compareTo(maximum) > 0) {
+            throw new SettingsException(key + ".initial", "initial value " + initial + " lies outside the bounds");
+        }
+        String reducerName = tree.get("reducer") == null ? "sum" : tree.get("reducer").toString();
+        Reducer reducer = Reducers.byName(reducerName).orElseThrow(() -> new SettingsException(key + ".reducer",
+                "no reducer named '" + reducerName + "'; available: " + Reducers.available().keySet()));
+        return new FieldSpec(name, scale, minimum, maximum, initial, reducer);
+    }
+
+    private static BigDecimal amount(String key, Object value, int scale) {
+        if (value == null || value.toString().isBlank()) {
+            return null;
+        }
+        Amounts.Parsed parsed = Amounts.parse(value.toString(), scale);
+        if (parsed instanceof Amounts.Invalid invalid) {
+            throw new SettingsException(key, invalid.reason());
+        }
+        return ((Amounts.Exact) parsed).value();
+    }
+
+    private static String applicationId(Map<String, Object> tree) {
+        String id = nonBlank(tree, "applicationId");
+        if (!id.matches("[A-Za-z0-9._-]{1,200}")) {
+            throw new SettingsException("applicationId", "letters, digits, '.', '_' and '-' only, got '" + id + "'");
+        }
+        return id;
+    }
+
+    private static String guarantee(Map<String, Object> tree) {
+        String guarantee = nonBlank(tree, "processingGuarantee");
+        if (!GUARANTEES.contains(guarantee)) {
+            throw new SettingsException("processingGuarantee", "must be one of " + GUARANTEES + ", got '" + guarantee + "'");
+        }
+        return guarantee;
+    }
+
+    private static int replicationFactor(Map<String, Object> tree) {
+        int factor = integer(tree, "replicationFactor", -1, 32);
+        if (factor == 0) {
+            throw new SettingsException("replicationFactor", "must be -1 (broker default) or at least 1");
+        }
+        return factor;
+    }
+
+    /** ISO-8601 ({@code PT24H}) or short ({@code 100ms}, {@code 30s}, {@code 5m}, {@code 24h}, {@code 7d}). */
+    static Duration duration(Map<String, Object> tree, String key, Duration least) {
+        String text = nonBlank(tree, key);
+        Duration duration;
+        Matcher shortForm = SHORT_DURATION.matcher(text);
+        try {
+            if (shortForm.matches()) {
+                long amount = Long.parseLong(shortForm.group(1));
+                duration = switch (shortForm.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    case "h" -> Duration.ofHours(amount);
+                    default -> Duration.ofDays(amount);
+                };
+            } else {
+                duration = Duration.parse(text);
+            }
+        } catch (DateTimeParseException | NumberFormatException | ArithmeticException e) {
+            throw new SettingsException(key, "not a duration: '" + text + "' (use e.g. 100ms, 30s, 24h, 7d or PT24H)");
+        }
+        if (duration.compareTo(least) < 0) {
+            throw new SettingsException(key, "must be at least " + least + ", got " + text);
+        }
+        return duration;
+    }
+
+    private static void checkKeys(String prefix, Map<String, Object> tree, Set<String> known) {
+        for (String key : tree.keySet()) {
+            if (!known.contains(key)) {
+                throw new SettingsException(prefix + key, "unknown setting; known here: " + new TreeSet<>(known));
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(String key, Object node) {
+        if (node == null) {
+            return Map.of();
+        }
+        if (!(node instanceof Map)) {
+            throw new SettingsException(key, "must be a map, got '" + node + "'");
+        }
+        return (Map<String, Object>) node;
+    }
+
+    private static String text(Map<String, Object> tree, String key) {
+        Object value = tree.get(key);
+        if (value instanceof Map || value instanceof java.util.List) {
+            throw new SettingsException(key, "must be a single value");
+        }
+        return value == null ? "" : value.toString();
+    }
+
+    private static String nonBlank(Map<String, Object> tree, String key) {
+        String value = text(tree, key).trim();
+        if (value.isEmpty()) {
+            throw new SettingsException(key, "must not be empty");
+        }
+        return value;
+    }
+
+    private static int integer(Map<String, Object> tree, String key, int least, int most) {
+        return integer("", tree, key, least, most);
+    }
+
+    private static int integer(String prefix, Map<String, Object> tree, String key, int least, int most) {
+        String name = prefix.isEmpty() ? key : prefix + "." + key;
+        String text = text(tree, key).trim();
+        try {
+            int value = Integer.parseInt(text);
+            if (value < least || value > most) {
+                throw new SettingsException(name, "must be between " + least + " and " + most + ", got " + value);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new SettingsException(name, "must be a whole number, got '" + text + "'");
+        }
+    }
+
+    private static boolean bool(Map<String, Object> tree, String key) {
+        return bool("", tree, key);
+    }
+
+    private static boolean bool(String prefix, Map<String, Object> tree, String key) {
+        String text = text(tree, key).trim().toLowerCase(Locale.ROOT);
+        return switch (text) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new SettingsException(prefix.isEmpty() ? key : prefix + "." + key,
+                    "must be true or false, got '" + text + "'");
+        };
+    }
+}
