@@ -1,0 +1,66 @@
+package io.tally.stream;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.tally.ledger.Command;
+import io.tally.ledger.Transaction;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+
+/**
+ * The one JSON mapping of Tally's messages. Amounts are written as decimal strings so that no
+ * consumer reads them into a {@code double}; numbers are read as exact {@link BigDecimal}s; the
+ * producer's {@code meta} object is carried through verbatim.
+ */
+public final class Json {
+    /** Thread-safe once configured; shared by every serde. */
+    public static final ObjectMapper MAPPER = create();
+
+    private Json() {
+    }
+
+    private static ObjectMapper create() {
+        ObjectMapper mapper = JsonMapper.builder()
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+                .serializationInclusion(JsonInclude.Include.NON_NULL)
+                .addModule(new JavaTimeModule())
+                .addMixIn(Command.class, RawMeta.class)
+                .addMixIn(Transaction.class, RawMeta.class)
+                .build();
+        mapper.configOverride(BigDecimal.class).setFormat(JsonFormat.Value.forShape(JsonFormat.Shape.STRING));
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(64).maxNumberLength(100).build());
+        return mapper;
+    }
+
+    /** Writes {@code meta} as the JSON object it was, and reads it back as text. */
+    abstract static class RawMeta {
+        @JsonRawValue
+        @JsonDeserialize(using = RawJsonText.class)
+        abstract String meta();
+    }
+
+    static final class RawJsonText extends JsonDeserializer<String> {
+        @Override
+        public String deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            return MAPPER.writeValueAsString(parser.readValueAsTree());
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.tally.stream;
+
+import io.tally.ledger.Command;
+import io.tally.ledger.Decision;
+import io.tally.ledger.Ledger;
+import io.tally.ledger.RecordState;
+import io.tally.ledger.Rejection;
+import io.tally.ledger.RejectionCode;
+import io.tally.ledger.Transaction;
+import io.tally.ledger.TxIds;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Kafka Streams wiring of the ledger for one task: parse, dedupe, load the record, let the pure
+ * {@link Ledger} decide, then store the record and emit exactly one transaction per accepted
+ * command and one rejection per refused one. Everything it writes commits in the same Kafka
+ * transaction as the command's offset, so under exactly-once a command is applied once or not at all.
+ */
+final class LedgerProcessor implements Processor<String, byte[], String, Object> {
+    private final Ledger ledger;
+    private final CommandParser parser;
+    private final Duration dedupeHorizon;
+    private final int maxPayloadBytes;
+
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, RecordState> records;
+    private KeyValueStore<String, List<Command>> pending;
+    private WindowStore<String, Outcome> dedupe;
+
+    LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes) {
+        this.ledger = ledger;
+        this.parser = parser;
+        this.dedupeHorizon = dedupeHorizon;
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.records = context.getStateStore(TallyTopics.RECORDS_STORE);
+        this.pending = context.getStateStore(TallyTopics.PENDING_STORE);
+        this.dedupe = context.getStateStore(TallyTopics.DEDUPE_STORE);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        CommandParser.Result parsed = parser.parse(record.key(), record.value());
+        if (parsed.rejection() != null) {
+            reject(record, parsed.rejection(), true);
+            return;
+        }
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        Command command = parsed.command();
+        if (command.at() == null) {
+            command = command.withAt(Instant.ofEpochMilli(record.timestamp()));
+        }
+        // Dedupe runs on wall-clock time so a producer's old timestamps cannot make it forget early.
+        long now = context.currentSystemTimeMs();
+        if (command.clientTxId()) {
+            Outcome seen = remembered(dedupeKey(command.key(), command.txId()), now);
+            if (seen != null) {
+                reject(record, Rejection.of(RejectionCode.DUPLICATE, seen.describe(command.txId(), command.key()), command),
+                        true);
+                return;
+            }
+        } else {
+            command = command.withTxId(TxIds.assigned(record.timestamp(), source.partition(), source.offset()));
+        }
+        String key = command.key();
+        RecordState state = records.get(key);
+        if (state == null) {
+            state = RecordState.absent(command.resource(), command.id());
+        }
+        List<Command> waiting = pending.get(key);
+        if (waiting == null) {
+            waiting = List.of();
+        }
+        Ledger.Step step = ledger.handle(state, waiting, command, Instant.ofEpochMilli(now));
+        emit(record, command, waiting, step.decisions(), now);
+        if (!step.state().equals(state)) {
+            records.put(key, step.state());
+            // Deleted records leave a tombstone on the public topic; the store keeps their version.
+            context.forward(record.withKey(key).withValue(step.state().live() ? step.state() : null),
+                    TallyTopology.RECORDS_SINK);
+        }
+        if (!step.pending().equals(waiting)) {
+            pending.put(key, step.pending().isEmpty() ? null : step.pending());
+        }
+    }
+
+    private void emit(Record<String, byte[]> record, Command command, List<Command> waiting, List<Decision> decisions,
+                      long now) {
+        Set<String> clientTxIds = new HashSet<>();
+        if (command.clientTxId()) {
+            clientTxIds.add(command.txId());
+        }
+        for (Command earlier : waiting) {
+            if (earlier.clientTxId()) {
+                clientTxIds.add(earlier.txId());
+            }
+        }
+        for (Decision decision : decisions) {
+            if (decision instanceof Transaction transaction) {
+                context.forward(record.withKey(transaction.key()).withValue(transaction), TallyTopology.TRANSACTIONS_SINK);
+                remember(clientTxIds, transaction.key(), transaction.txId(), Outcome.applied(transaction.sequence()), now);
+            } else if (decision instanceof Rejection rejection) {
+                // Only the command in hand has a payload here; a waiting one was logged when it arrived.
+                reject(record, rejection, command.txId().equals(rejection.txId()));
+                remember(clientTxIds, command.key(), rejection.txId(), Outcome.rejected(rejection.code()), now);
+            } else if (decision instanceof Decision.Pending waitingNow) {
+                remember(clientTxIds, command.key(), waitingNow.command().txId(), Outcome.pending(), now);
+            }
+        }
+    }
+
+    private void remember(Set<String> clientTxIds, String recordKey, String txId, Outcome outcome, long now) {
+        if (clientTxIds.contains(txId)) {
+            dedupe.put(dedupeKey(recordKey, txId), outcome, now);
+        }
+    }
+
+    private Outcome remembered(String key, long now) {
+        Outcome latest = null;
+        try (WindowStoreIterator<Outcome> seen = dedupe.fetch(key, now - dedupeHorizon.toMillis(), now)) {
+            while (seen.hasNext()) {
+                latest = seen.next().value;
+            }
+        }
+        return latest;
+    }
+
+    /** A txId is an idempotency key within one record; '|' cannot occur in a txId. */
+    private static String dedupeKey(String recordKey, String txId) {
+        return recordKey + "|" + txId;
+    }
+
+    private void reject(Record<String, byte[]> record, Rejection rejection, boolean withSource) {
+        RecordMetadata source = context.recordMetadata().orElse(null);
+        byte[] raw = withSource ? record.value() : null;
+        boolean truncated = raw != null && raw.length > maxPayloadBytes;
+        byte[] kept = truncated ? java.util.Arrays.copyOf(raw, maxPayloadBytes) : raw;
+        String utf8 = kept == null ? null : utf8(kept);
+        RejectionRecord value = new RejectionRecord(rejection.code(), rejection.message(), rejection.txId(),
+                rejection.resource(), rejection.id(), rejection.op(), rejection.field(), record.key(),
+                utf8 != null ? utf8 : kept == null ? null : Base64.getEncoder().encodeToString(kept),
+                kept == null ? null : utf8 != null ? "utf8" : "base64", truncated,
+                withSource && source != null ? source.topic() : null,
+                withSource && source != null ? source.partition() : null,
+                withSource && source != null ? source.offset() : null,
+                Instant.ofEpochMilli(context.currentSystemTimeMs()));
+        context.forward(record.withValue(value), TallyTopology.REJECTIONS_SINK);
+    }
+
+    private static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.tally.stream;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.tally.ledger.Command;
+import io.tally.ledger.Ledger;
+import io.tally.ledger.RecordState;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Builds Tally's topology from settings and nothing else: it starts nothing and reads no
+ * environment. One sub-topology: commands → ledger → transactions, rejections and records, with
+ * the ledger's three stores beside it. Every node and store is named.
+ */
+public final class TallyTopology {
+    static final String COMMANDS_SOURCE = "commands";
+    static final String LEDGER = "ledger";
+    static final String TRANSACTIONS_SINK = "transactions";
+    static final String REJECTIONS_SINK = "rejections";
+    static final String RECORDS_SINK = "records";
+
+    public static final JsonSerde<RecordState> RECORD_SERDE = JsonSerde.of(RecordState.class);
+    public static final JsonSerde<io.tally.ledger.Transaction> TRANSACTION_SERDE = JsonSerde.of(io.tally.ledger.Transaction.class);
+    public static final JsonSerde<RejectionRecord> REJECTION_SERDE = JsonSerde.of(RejectionRecord.class);
+    static final JsonSerde<List<Command>> PENDING_SERDE = JsonSerde.of(new TypeReference<List<Command>>() { });
+    static final JsonSerde<Outcome> OUTCOME_SERDE = JsonSerde.of(Outcome.class);
+
+    private TallyTopology() {
+    }
+
+    /**
+     * @param dedupeHorizon   how long client transaction ids are remembered
+     * @param maxCommandBytes the largest command accepted, also the most of a payload kept in a rejection
+     */
+    public static Topology build(Ledger ledger, Duration dedupeHorizon, int maxCommandBytes) {
+        CommandParser parser = new CommandParser(maxCommandBytes);
+        Topology topology = new Topology();
+        topology.addSource(COMMANDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TallyTopics.COMMANDS);
+        topology.addProcessor(LEDGER, () -> new LedgerProcessor(ledger, parser, dedupeHorizon, maxCommandBytes),
+                COMMANDS_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TallyTopics.RECORDS_STORE), Serdes.String(), RECORD_SERDE)
+                .withCachingEnabled(), LEDGER);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TallyTopics.PENDING_STORE), Serdes.String(), PENDING_SERDE), LEDGER);
+        // A window store forgets on its own: segments older than the horizon are dropped whole,
+        // so remembering transaction ids costs no scan and no growth without bound.
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(TallyTopics.DEDUPE_STORE, dedupeHorizon, dedupeHorizon, false),
+                Serdes.String(), OUTCOME_SERDE), LEDGER);
+        topology.addSink(TRANSACTIONS_SINK, TallyTopics.TRANSACTIONS, new StringSerializer(), TRANSACTION_SERDE, LEDGER);
+        topology.addSink(REJECTIONS_SINK, TallyTopics.REJECTIONS, new StringSerializer(), REJECTION_SERDE, LEDGER);
+        topology.addSink(RECORDS_SINK, TallyTopics.RECORDS, new StringSerializer(), RECORD_SERDE, LEDGER);
+        return topology;
+    }
+}

@@ -1,0 +1,197 @@
+package io.tally.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.ledger.Catalogs;
+import io.tally.ledger.RecordState;
+import io.tally.ledger.RejectionCode;
+import io.tally.ledger.Transaction;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TallyTopologyTest {
+    private static final Instant T0 = Instant.parse("2025-10-09T12:00:00Z");
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> commands;
+    private TestOutputTopic<String, Transaction> transactions;
+    private TestOutputTopic<String, RejectionRecord> rejections;
+    private TestOutputTopic<String, RecordState> records;
+    private KeyValueStore<String, RecordState> store;
+
+    @BeforeEach
+    void start() {
+        Topology topology = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(topology, props, T0);
+        commands = driver.createInputTopic(TallyTopics.COMMANDS, new StringSerializer(), new ByteArraySerializer());
+        transactions = driver.createOutputTopic(TallyTopics.TRANSACTIONS, new StringDeserializer(),
+                TallyTopology.TRANSACTION_SERDE);
+        rejections = driver.createOutputTopic(TallyTopics.REJECTIONS, new StringDeserializer(), TallyTopology.REJECTION_SERDE);
+        records = driver.createOutputTopic(TallyTopics.RECORDS, new StringDeserializer(), TallyTopology.RECORD_SERDE);
+        store = driver.getKeyValueStore(TallyTopics.RECORDS_STORE);
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private void send(String key, String json) {
+        commands.pipeInput(key, json.getBytes(StandardCharsets.UTF_8), T0);
+    }
+
+    @Test
+    void namesEveryTopicAndStore() {
+        TopologyDescription description = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024).describe();
+        assertThat(description.subtopologies()).hasSize(1);
+        Set<String> nodes = description.subtopologies().iterator().next().nodes().stream()
+                .map(TopologyDescription.Node::name).collect(Collectors.toSet());
+        assertThat(nodes).containsExactlyInAnyOrder("commands", "ledger", "transactions", "rejections", "records");
+        assertThat(description.toString()).contains(TallyTopics.RECORDS_STORE, TallyTopics.PENDING_STORE,
+                TallyTopics.DEDUPE_STORE, "tally.commands", "tally.transactions", "tally.rejections", "tally.records");
+    }
+
+    @Test
+    void appliesCommandsToTheStoreAndEmitsOneTransactionEach() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"values\":{\"balance\":\"10\"}}");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":0.1,"
+                + "\"meta\":{\"source\":\"test\",\"n\":1.50}}");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"0.20\"}");
+
+        List<Transaction> log = transactions.readValuesToList();
+        assertThat(log).extracting(Transaction::sequence).containsExactly(1L, 2L, 3L);
+        assertThat(log.get(1).before()).isEqualTo(new BigDecimal("10.00"));
+        assertThat(log.get(1).after()).isEqualTo(new BigDecimal("10.10"));
+        assertThat(log.get(1).meta()).isEqualTo("{\"source\":\"test\",\"n\":1.50}");
+        assertThat(log.get(1).at()).isEqualTo(T0);
+        assertThat(log).extracting(Transaction::txId).doesNotContainNull().doesNotHaveDuplicates();
+        assertThat(store.get("wallets/w1").value("balance")).isEqualTo(new BigDecimal("10.30"));
+        assertThat(records.readKeyValuesToMap().get("wallets/w1").value("balance")).isEqualTo(new BigDecimal("10.30"));
+        assertThat(rejections.isEmpty()).isTrue();
+    }
+
+    @Test
+    void writesAmountsAsDecimalStringsOnTheAuditLog() throws Exception {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":12.5,"
+                + "\"txId\":\"order-17\"}");
+        TestOutputTopic<String, String> raw = driver.createOutputTopic(TallyTopics.TRANSACTIONS, new StringDeserializer(),
+                new StringDeserializer());
+        List<String> values = raw.readValuesToList();
+        JsonNode add = Json.MAPPER.readTree(values.get(1));
+        assertThat(add.get("amount").isTextual()).isTrue();
+        assertThat(add.get("after").textValue()).isEqualTo("12.50");
+        assertThat(add.get("txId").textValue()).isEqualTo("order-17");
+        assertThat(add.get("op").textValue()).isEqualTo("ADD");
+        assertThat(add.get("sequence").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void appliesARepeatedTxIdOnceAndRejectsTheRepeatAsDuplicate() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        String add = "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"5\",\"txId\":\"p-1\"}";
+        send("wallets/w1", add);
+        send("wallets/w1", add);
+        send("wallets/w1", add);
+
+        assertThat(transactions.readValuesToList()).hasSize(2);
+        assertThat(store.get("wallets/w1").value("balance")).isEqualByComparingTo("5");
+        List<RejectionRecord> refused = rejections.readValuesToList();
+        assertThat(refused).hasSize(2).allSatisfy(r -> {
+            assertThat(r.code()).isEqualTo(RejectionCode.DUPLICATE);
+            assertThat(r.message()).contains("already applied as transaction 2");
+        });
+    }
+
+    @Test
+    void forgetsTxIdsAfterTheHorizon() {
+        send("counters/c", "{\"op\":\"increment\",\"resource\":\"counters\",\"id\":\"c\",\"field\":\"stats.clicks\",\"txId\":\"k\"}");
+        driver.advanceWallClockTime(Duration.ofHours(2));
+        send("counters/c", "{\"op\":\"increment\",\"resource\":\"counters\",\"id\":\"c\",\"field\":\"stats.clicks\",\"txId\":\"k\"}");
+        assertThat(transactions.readValuesToList()).hasSize(2);
+    }
+
+    @Test
+    void holdsChangesUntilTheWalletIsCreated() {
+        send("wallets/w2", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w2\",\"field\":\"balance\",\"amount\":\"3\",\"txId\":\"early\"}");
+        assertThat(transactions.isEmpty()).isTrue();
+        assertThat(store.get("wallets/w2")).isNull();
+        send("wallets/w2", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w2\",\"field\":\"balance\",\"amount\":\"3\",\"txId\":\"early\"}");
+        assertThat(rejections.readValuesToList()).singleElement()
+                .satisfies(r -> assertThat(r.code()).isEqualTo(RejectionCode.DUPLICATE));
+
+        send("wallets/w2", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w2\"}");
+
+        assertThat(transactions.readValuesToList()).extracting(Transaction::txId).hasSize(2).contains("early");
+        assertThat(store.get("wallets/w2").value("balance")).isEqualByComparingTo("3");
+        assertThat(driver.<String, Object>getKeyValueStore(TallyTopics.PENDING_STORE).get("wallets/w2")).isNull();
+    }
+
+    @Test
+    void sendsPoisonToRejectionsAndKeepsApplyingGoodCommands() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        commands.pipeInput("wallets/w1", new byte[] {(byte) 0xff, (byte) 0xfe, 0x00}, T0);
+        send("wallets/w1", "not json at all");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":true}");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"1\",\"amout\":2}");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"1\",\"amount\":\"900\"}");
+        send("wallets/w1", "{\"op\":\"fly\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        send("wallets/w2", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"1\"}");
+        send(null, "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"1\"}");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"" + "9".repeat(2000) + "\"}");
+        commands.pipeInput("wallets/w1", null, T0);
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"7\"}");
+
+        List<RejectionRecord> refused = rejections.readValuesToList();
+        assertThat(refused).extracting(RejectionRecord::code).containsExactly(
+                RejectionCode.MALFORMED, RejectionCode.MALFORMED, RejectionCode.MALFORMED, RejectionCode.MALFORMED,
+                RejectionCode.MALFORMED, RejectionCode.MALFORMED, RejectionCode.WRONG_KEY, RejectionCode.WRONG_KEY,
+                RejectionCode.MALFORMED, RejectionCode.MALFORMED);
+        assertThat(refused).allSatisfy(r -> {
+            assertThat(r.message()).isNotBlank();
+            assertThat(r.topic()).isEqualTo(TallyTopics.COMMANDS);
+            assertThat(r.offset()).isNotNull();
+        });
+        assertThat(refused.get(0).payloadEncoding()).isEqualTo("base64");
+        assertThat(refused.get(1).payload()).isEqualTo("not json at all");
+        assertThat(refused.get(3).message()).contains("amout");
+        assertThat(refused.get(4).message()).contains("Duplicate field 'amount'");
+        assertThat(refused.get(8).message()).contains("more than the limit");
+        assertThat(refused.get(8).payloadTruncated()).isTrue();
+        assertThat(store.get("wallets/w1").value("balance")).isEqualByComparingTo("7");
+    }
+
+    @Test
+    void deletingLeavesATombstoneOnTheRecordsTopic() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        send("wallets/w1", "{\"op\":\"delete\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        assertThat(records.readRecordsToList()).extracting(r -> r.value() == null).containsExactly(false, true);
+        assertThat(store.get("wallets/w1").live()).isFalse();
+        assertThat(store.get("wallets/w1").version()).isEqualTo(2);
+    }
+}
