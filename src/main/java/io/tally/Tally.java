@@ -1,6 +1,119 @@
 package io.tally;
 
-public final class Tally {
+import io.tally.cli.TallyCli;
+import io.tally.config.Settings;
+import io.tally.kafka.ApplyReport;
+import io.tally.kafka.EmbeddedKafka;
+import io.tally.kafka.TopicAdmin;
+import io.tally.kafka.TopicDeclarations;
+import io.tally.kafka.TopicOverrides;
+import io.tally.ledger.Ledger;
+import io.tally.stream.StreamsProperties;
+import io.tally.stream.TallyTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The composition root: settings → (embedded broker) → topics → topology → Kafka Streams, and a
+ * clean shutdown in reverse. No logic of its own lives here.
+ */
+public final class Tally implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Tally.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final EmbeddedKafka broker;
+    private final String bootstrapServers;
+    private final KafkaStreams streams;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private Tally(EmbeddedKafka broker, String bootstrapServers, KafkaStreams streams) {
+        this.broker = broker;
+        this.bootstrapServers = bootstrapServers;
+        this.streams = streams;
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+    }
+
     public static void main(String[] args) {
+        System.exit(TallyCli.execute(args));
+    }
+
+    /** Starts the service and returns once Kafka Streams has been started (it may still be rebalancing). */
+    public static Tally start(Settings settings) {
+        EmbeddedKafka broker = settings.embedded() ? EmbeddedKafka.start(settings.dataDir(), settings.embeddedPort()) : null;
+        String bootstrap = broker != null ? broker.bootstrapServers() : settings.bootstrapServers();
+        try {
+            if (settings.applyTopics()) {
+                LOG.info("topics: {}", applyTopics(settings, bootstrap));
+            }
+            Ledger ledger = new Ledger(settings.resources(), settings.maxPendingPerRecord());
+            KafkaStreams streams = new KafkaStreams(
+                    TallyTopology.build(ledger, settings.dedupeHorizon(), settings.maxCommandBytes()),
+                    StreamsProperties.of(settings, bootstrap));
+            // A bug in the ledger must not be skipped over: stop this instance and let it be restarted.
+            streams.setUncaughtExceptionHandler(error -> {
+                LOG.error("Kafka Streams failed; shutting this instance down", error);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            Tally tally = new Tally(broker, bootstrap, streams);
+            streams.start();
+            LOG.info("Tally started on {} ({}), resources {}", bootstrap, broker != null ? "embedded broker" : "cluster",
+                    settings.resources().keySet());
+            return tally;
+        } catch (RuntimeException e) {
+            if (broker != null) {
+                broker.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Creates or updates the topics of {@code topics/}; idempotent. */
+    public static ApplyReport applyTopics(Settings settings, String bootstrap) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            return TopicAdmin.apply(admin, TopicDeclarations.fromClasspath(),
+                    TopicOverrides.partitions(settings.topicPartitions()));
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        // Leaving the group on a clean close lets the rest of the group rebalance at once instead
+        // of waiting out the session timeout of a member that will not come back.
+        streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    /** Blocks until Kafka Streams stops: on a JVM shutdown (closed by the hook) or a fatal error. */
+    public void runUntilShutdown() throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "tally-shutdown"));
+        stopped.await();
+        if (streams.state() == KafkaStreams.State.ERROR) {
+            LOG.error("Kafka Streams stopped with an error");
+            close();
+        }
     }
 }

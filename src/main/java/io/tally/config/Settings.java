@@ -47,6 +47,12 @@ public record Settings(
         return bootstrapServers == null;
     }
 
+    public Settings withApplyTopics(boolean apply) {
+        return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
+                commitInterval, streamThreads, topicPartitions, replicationFactor, apply, dedupeHorizon,
+                maxPendingPerRecord, maxCommandBytes, resources);
+    }
+
     public Settings withBootstrapServers(String servers) {
         return new Settings(servers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,

@@ -54,8 +54,9 @@ public final class CommandParser {
             root = Json.MAPPER.readTree(value);
         } catch (JsonProcessingException e) {
             return Result.malformed("not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            return Result.malformed("not readable: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            // Jackson reports some number overflows as runtime exceptions; a poison message must never escape.
+            return Result.malformed("not readable as JSON: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             return Result.malformed("a command is a JSON object, got " + (root == null ? "nothing" : root.getNodeType()));

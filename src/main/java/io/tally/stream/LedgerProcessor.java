@@ -88,7 +88,8 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         if (state == null) {
             state = RecordState.absent(command.resource(), command.id());
         }
-        List<Command> waiting = pending.get(key);
+        // Nothing waits for a live record (its create drained the queue), so most commands skip this read.
+        List<Command> waiting = state.live() ? null : pending.get(key);
         if (waiting == null) {
             waiting = List.of();
         }

@@ -1,0 +1,141 @@
+package io.tally.cli;
+
+import io.tally.Tally;
+import io.tally.config.Settings;
+import io.tally.kafka.EmbeddedKafka;
+import io.tally.stream.TallyTopics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * Measures the ledger path: pre-produces a command workload onto a fresh embedded broker, then
+ * times Tally consolidating all of it under the configured guarantee (exactly-once by default),
+ * and checks that every command came out as exactly one transaction or rejection.
+ */
+@Command(name = "bench", description = "Benchmark consolidation throughput on a fresh embedded broker.")
+final class BenchCommand implements Callable<Integer> {
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    @Mixin
+    SettingsOptions options;
+
+    @Option(names = "--commands", defaultValue = "1000000", description = "Commands to send (default ${DEFAULT-VALUE}).")
+    int commands;
+
+    @Option(names = "--records", defaultValue = "10000", description = "Distinct wallets and counters (default ${DEFAULT-VALUE}).")
+    int records;
+
+    @Option(names = "--partitions", defaultValue = "12", description = "Partitions per topic (default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--json", description = "Also write the results as JSON to this file.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        Path work = Files.createTempDirectory("tally-bench");
+        Settings base = options.load();
+        try (EmbeddedKafka broker = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
+            Settings settings = BenchSettings.forBench(base, broker.bootstrapServers(), work, partitions);
+            Tally.applyTopics(settings, broker.bootstrapServers());
+            Progress progress = new Progress("produce", commands);
+            long produceStart = System.nanoTime();
+            Workload.produce(broker.bootstrapServers(), commands, records, progress);
+            double produceSeconds = seconds(System.nanoTime() - produceStart);
+            progress.done();
+
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                Map<TopicPartition, Long> ends = endOffsets(admin);
+                long total = ends.values().stream().mapToLong(Long::longValue).sum();
+                Progress consolidate = new Progress("consolidate", total);
+                long start = System.nanoTime();
+                long firstCommit = 0;
+                long committedAtFirst = 0;
+                try (Tally tally = Tally.start(settings)) {
+                    long committed = 0;
+                    while (committed < total) {
+                        Thread.sleep(POLL.toMillis());
+                        committed = committed(admin, settings.applicationId());
+                        consolidate.update(committed);
+                        if (firstCommit == 0 && committed > 0) {
+                            firstCommit = System.nanoTime();
+                            committedAtFirst = committed;
+                        }
+                    }
+                    long end = System.nanoTime();
+                    consolidate.done();
+                    Workload.Counts counts = Workload.countOutputs(broker.bootstrapServers());
+                    Map<String, Object> results = new LinkedHashMap<>();
+                    results.put("commands", commands);
+                    results.put("records", records);
+                    results.put("partitions", partitions);
+                    results.put("guarantee", settings.processingGuarantee());
+                    results.put("commitIntervalMs", settings.commitInterval().toMillis());
+                    results.put("produceCommandsPerSecond", Math.round(commands / produceSeconds));
+                    results.put("consolidateSeconds", round(seconds(end - start)));
+                    results.put("consolidateCommandsPerSecond", Math.round(total / seconds(end - start)));
+                    results.put("steadyCommandsPerSecond", Math.round((total - committedAtFirst) / seconds(end - firstCommit)));
+                    results.put("transactions", counts.transactions());
+                    results.put("rejections", counts.rejections());
+                    results.put("accountedFor", counts.transactions() + counts.rejections() == total);
+                    print(results);
+                    if (json != null) {
+                        Files.writeString(json, io.tally.stream.Json.MAPPER.writerWithDefaultPrettyPrinter()
+                                .writeValueAsString(results));
+                    }
+                    return counts.transactions() + counts.rejections() == total ? 0 : 1;
+                }
+            }
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(java.util.List.of(TallyTopics.COMMANDS))
+                .allTopicNames().get().get(TallyTopics.COMMANDS).partitions().stream()
+                .collect(Collectors.toMap(p -> new TopicPartition(TallyTopics.COMMANDS, p.partition()), p -> OffsetSpec.latest()));
+        return admin.listOffsets(latest).all().get().entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+    private static long committed(Admin admin, String group) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get();
+        return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(TallyTopics.COMMANDS))
+                .mapToLong(e -> e.getValue().offset()).sum();
+    }
+
+    private static void print(Map<String, Object> results) {
+        System.out.println();
+        results.forEach((name, value) -> System.out.printf("%-32s %s%n", name, value));
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+}

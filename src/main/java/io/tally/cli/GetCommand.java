@@ -1,0 +1,70 @@
+package io.tally.cli;
+
+import io.tally.config.Settings;
+import io.tally.ledger.RecordKey;
+import io.tally.stream.TallyTopics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Prints a record as the service last committed it, read from the compacted {@code tally.records}
+ * topic — only the key's own partition, read committed, up to its end.
+ */
+@Command(name = "get", description = "Print a record's current values, e.g. tally get wallets w1")
+final class GetCommand implements Callable<Integer> {
+    @Mixin
+    SettingsOptions options;
+
+    @Parameters(index = "0", description = "the resource")
+    String resource;
+
+    @Parameters(index = "1", description = "the record id")
+    String id;
+
+    @Override
+    public Integer call() {
+        Settings settings = options.load();
+        String key = RecordKey.of(resource, id);
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.clientBootstrap(settings),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+            List<PartitionInfo> partitions = consumer.partitionsFor(TallyTopics.RECORDS, Duration.ofSeconds(30));
+            // The default partitioner's choice for this key: the service writes the record there.
+            int partition = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions.size();
+            TopicPartition topicPartition = new TopicPartition(TallyTopics.RECORDS, partition);
+            consumer.assign(List.of(topicPartition));
+            consumer.seekToBeginning(List.of(topicPartition));
+            long end = consumer.endOffsets(List.of(topicPartition)).get(topicPartition);
+            String latest = null;
+            while (consumer.position(topicPartition) < end) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (key.equals(record.key())) {
+                        latest = record.value();
+                    }
+                }
+            }
+            if (latest == null) {
+                System.err.println(key + " not found");
+                return 3;
+            }
+            System.out.println(latest);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.tally.cli;
+
+import java.io.PrintStream;
+
+/** A one-line progress bar on standard error for long runs. */
+final class Progress {
+    private static final int WIDTH = 30;
+    private final String label;
+    private final long total;
+    private final PrintStream out = System.err;
+    private final long started = System.nanoTime();
+
+    Progress(String label, long total) {
+        this.label = label;
+        this.total = Math.max(1, total);
+    }
+
+    void update(long done) {
+        int filled = (int) Math.min(WIDTH, done * WIDTH / total);
+        double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
+        out.printf("\r%-12s [%s%s] %,d/%,d  %,.0f/s", label, "#".repeat(filled), " ".repeat(WIDTH - filled), done, total,
+                done / seconds);
+    }
+
+    void done() {
+        update(total);
+        out.println();
+    }
+}

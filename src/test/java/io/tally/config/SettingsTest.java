@@ -1,0 +1,125 @@
+package io.tally.config;
+
+import io.tally.ledger.Consistency;
+import io.tally.ledger.FieldSpec;
+import io.tally.ledger.ResourceSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SettingsTest {
+
+    private static Map<String, Object> wallets(Map<String, Object> balance) {
+        return Map.of("resources", Map.of("wallets", Map.of("fields", Map.of("balance", balance))));
+    }
+
+    @Test
+    void defaultsRunTheExampleResourcesOnTheEmbeddedBroker() {
+        Settings settings = SettingsLoader.fromMap(Map.of());
+        assertThat(settings.embedded()).isTrue();
+        assertThat(settings.processingGuarantee()).isEqualTo("exactly_once_v2");
+        assertThat(settings.dedupeHorizon()).isEqualTo(Duration.ofHours(24));
+        assertThat(settings.commitInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(settings.topicPartitions()).isNull();
+        assertThat(settings.resources()).containsOnlyKeys("wallets", "counters");
+        ResourceSpec counters = settings.resources().get("counters");
+        assertThat(counters.createOnFirstUse()).isTrue();
+        assertThat(counters.consistency()).isEqualTo(Consistency.ASYNC);
+        assertThat(counters.fields()).containsOnlyKeys("stats.clicks", "stats.views");
+        FieldSpec balance = settings.resources().get("wallets").field("balance");
+        assertThat(balance.minimum()).isEqualTo(new BigDecimal("0.00"));
+        assertThat(balance.scale()).isEqualTo(2);
+    }
+
+    @Test
+    void readsFieldsExactly() {
+        Settings settings = SettingsLoader.fromMap(wallets(Map.of("scale", 4, "minimum", "-0.1234", "maximum",
+                "99999999999999999999.1234", "initial", "5", "reducer", "max")));
+        FieldSpec balance = settings.resources().get("wallets").field("balance");
+        assertThat(balance.maximum()).isEqualTo(new BigDecimal("99999999999999999999.1234"));
+        assertThat(balance.initial()).isEqualTo(new BigDecimal("5.0000"));
+        assertThat(balance.reducer().name()).isEqualTo("max");
+        assertThat(settings.resources().get("wallets").consistency()).isEqualTo(Consistency.SYNC);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "scale not a number | scale | x | resources.wallets.fields.balance.scale: must be a whole number",
+            "scale too big      | scale | 40 | resources.wallets.fields.balance.scale: must be between 0 and 18",
+            "minimum with more decimals than the scale | minimum | 0.001 | resources.wallets.fields.balance.minimum: amount 0.001 has more than 0 decimal places",
+            "unknown reducer    | reducer | median | resources.wallets.fields.balance.reducer: no reducer named 'median'",
+            "initial outside bounds | minimum | 10 | resources.wallets.fields.balance.initial: initial value 0 lies outside the bounds",
+            "typo in a key      | minimun | 0 | resources.wallets.fields.balance.minimun: unknown setting",
+    })
+    void refusesABadFieldNamingTheKey(String name, String key, String value, String message) {
+        assertThatThrownBy(() -> SettingsLoader.fromMap(wallets(Map.of(key, value))))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void refusesBadTopLevelSettings() {
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("commitInterval", "soon")))
+                .hasMessageStartingWith("commitInterval: not a duration");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("processingGuarantee", "exactly_once")))
+                .hasMessageStartingWith("processingGuarantee: must be one of");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("resources", Map.of())))
+                .hasMessageStartingWith("resources: declare at least one resource");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("resources", Map.of("Wallets!", Map.of()))))
+                .hasMessageStartingWith("resources.Wallets!: a resource name");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("resources", Map.of("w", Map.of("fields", List.of("a"))))))
+                .hasMessageStartingWith("resources.w.fields: must be a map");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("resources", Map.of("w", Map.of("consistency", "maybe",
+                "fields", Map.of("a", Map.of()))))))
+                .hasMessageStartingWith("resources.w.consistency: must be sync or async");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("applyTopics", "yes")))
+                .hasMessageStartingWith("applyTopics: must be true or false");
+    }
+
+    @Test
+    void environmentOverridesTheFileWhichOverridesTheDefaults(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tally.yaml");
+        Files.writeString(file, """
+                bootstrapServers: kafka:9092
+                dedupeHorizon: 1h
+                resources:
+                  counters:
+                    createOnFirstUse: true
+                    fields:
+                      stats.clicks: {scale: 0, maximum: 10}
+                """);
+        Settings settings = SettingsLoader.load(file, Map.of(
+                "TALLY_DEDUPE_HORIZON", "PT2H",
+                "TALLY_RESOURCES_COUNTERS_FIELDS_STATS_CLICKS_MAXIMUM", "20"), Map.of());
+        assertThat(settings.bootstrapServers()).isEqualTo("kafka:9092");
+        assertThat(settings.dedupeHorizon()).isEqualTo(Duration.ofHours(2));
+        assertThat(settings.resources()).containsOnlyKeys("counters");
+        assertThat(settings.resources().get("counters").field("stats.clicks").maximum()).isEqualByComparingTo("20");
+    }
+
+    @Test
+    void refusesAFileThatIsNotYaml(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tally.yaml");
+        Files.writeString(file, "resources: [unclosed");
+        assertThatThrownBy(() -> SettingsLoader.load(file, Map.of(), Map.of()))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void namesEnvironmentVariablesFromKeyPaths() {
+        assertThat(SettingsLoader.variableName(List.of("bootstrapServers"))).isEqualTo("TALLY_BOOTSTRAP_SERVERS");
+        assertThat(SettingsLoader.variableName(List.of("resources", "wallets", "fields", "stats.clicks", "maximum")))
+                .isEqualTo("TALLY_RESOURCES_WALLETS_FIELDS_STATS_CLICKS_MAXIMUM");
+    }
+}

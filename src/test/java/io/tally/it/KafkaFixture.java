@@ -1,0 +1,75 @@
+package io.tally.it;
+
+import io.tally.config.Settings;
+import io.tally.config.SettingsLoader;
+import io.tally.stream.TallyTopology;
+import io.tally.stream.RejectionRecord;
+import io.tally.ledger.Transaction;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Clients and settings for integration tests against a real broker. */
+final class KafkaFixture {
+    private KafkaFixture() {
+    }
+
+    static Settings settings(String bootstrap, Path stateDir, String applicationId, int partitions) {
+        Map<String, Object> tree = new HashMap<>();
+        tree.put("bootstrapServers", bootstrap);
+        tree.put("stateDir", stateDir.toString());
+        tree.put("applicationId", applicationId);
+        tree.put("topicPartitions", String.valueOf(partitions));
+        return SettingsLoader.fromMap(tree);
+    }
+
+    static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    static List<Transaction> transactions(String bootstrap) {
+        return readAll(bootstrap, io.tally.stream.TallyTopics.TRANSACTIONS, TallyTopology.TRANSACTION_SERDE);
+    }
+
+    static List<RejectionRecord> rejections(String bootstrap) {
+        return readAll(bootstrap, io.tally.stream.TallyTopics.REJECTIONS, TallyTopology.REJECTION_SERDE);
+    }
+
+    /** Every committed message of {@code topic}, partition by partition, up to the current end. */
+    static <T> List<T> readAll(String bootstrap, String topic, Deserializer<T> values) {
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), values)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            List<T> all = new ArrayList<>();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(200))) {
+                    all.add(record.value());
+                }
+            }
+            return all;
+        }
+    }
+}
