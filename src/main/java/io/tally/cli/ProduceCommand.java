@@ -75,6 +75,7 @@ final class ProduceCommand implements Callable<Integer> {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.clientBootstrap(settings),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
             String key = RecordKey.of(resource, id);

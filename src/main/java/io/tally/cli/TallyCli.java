@@ -25,7 +25,11 @@ public final class TallyCli implements Runnable {
     private static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception error, CommandLine command, CommandLine.ParseResult parsed) {
-            command.getErr().println("tally: " + error.getMessage());
+            StringBuilder reason = new StringBuilder(String.valueOf(error.getMessage()));
+            for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
+                reason.append(": ").append(cause.getMessage());
+            }
+            command.getErr().println("tally: " + reason);
             return error instanceof io.tally.config.SettingsException ? 2 : 1;
         }
     }

@@ -29,7 +29,9 @@ final class Workload {
     record Counts(long transactions, long rejections) {
     }
 
+    /** Sends the workload; fails if any command could not be written, since the counts would then be wrong. */
     static void produce(String bootstrap, int commands, int records, Progress progress) {
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
         Map<String, Object> config = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -40,12 +42,19 @@ final class Workload {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < commands; i++) {
                 Keyed command = i < records ? create(i) : change(random, records, i);
-                producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, command.key(), command.json()));
+                producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, command.key(), command.json()), (sent, error) -> {
+                    if (error != null) {
+                        failure.compareAndSet(null, error);
+                    }
+                });
                 if (i % 10_000 == 0) {
                     progress.update(i);
                 }
             }
             producer.flush();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("the workload could not be produced: " + failure.get().getMessage(), failure.get());
         }
     }
 

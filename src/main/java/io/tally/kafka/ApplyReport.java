@@ -2,7 +2,15 @@ package io.tally.kafka;
 
 import java.util.List;
 
-/** What {@link TopicAdmin#apply} did to each topic; printed by {@code tally topics apply}. */
+/**
+ * What {@link TopicAdmin#apply} did, one line per topic; {@link #toString()} is what
+ * {@code tally topics apply} prints.
+ *
+ * @param created   topics created, with their partitions and replicas
+ * @param updated   topics changed, with each change ({@code retention.ms 1000 → 2000})
+ * @param unchanged topics that already matched their declaration
+ * @param warnings  differences left alone: fewer replicas than declared, partitions Kafka cannot remove …
+ */
 public record ApplyReport(List<String> created, List<String> updated, List<String> unchanged, List<String> warnings) {
 
     public ApplyReport {
@@ -12,6 +20,7 @@ public record ApplyReport(List<String> created, List<String> updated, List<Strin
         warnings = List.copyOf(warnings);
     }
 
+    /** True when the cluster already matched: a second apply in a row always says so. */
     public boolean changedNothing() {
         return created.isEmpty() && updated.isEmpty();
     }
@@ -23,6 +32,11 @@ public record ApplyReport(List<String> created, List<String> updated, List<Strin
         updated.forEach(line -> text.append("updated   ").append(line).append('\n'));
         unchanged.forEach(line -> text.append("unchanged ").append(line).append('\n'));
         warnings.forEach(line -> text.append("warning   ").append(line).append('\n'));
-        return text.toString().strip();
+        int topics = created.size() + updated.size() + unchanged.size();
+        text.append(changedNothing()
+                ? topics + " topic(s) already as declared, nothing changed"
+                : topics + " topic(s): " + created.size() + " created, " + updated.size() + " updated, "
+                        + unchanged.size() + " unchanged");
+        return text.toString();
     }
 }

@@ -9,132 +9,173 @@ import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * A real single-node Kafka broker (KRaft, broker and controller in one process) running inside
  * this JVM: the default when no cluster is configured, and the broker of the integration tests.
- * It listens on 127.0.0.1 only and keeps its log in {@code dataDir}, so a restart on the same
- * directory finds its topics and data again.
+ * It listens on 127.0.0.1 only and keeps its log in {@code dataDir}, so a start on the same
+ * directory, in this JVM or a later one, finds its topics and data again.
+ *
+ * <p>Fault tests can {@link #stop()} it and {@link #restart()} it on the same ports and directory;
+ * clients configured with {@link #bootstrapServers()} reconnect on their own.
  */
 public final class EmbeddedKafka implements AutoCloseable {
-    private static final int NODE_ID = 1;
-    private static final String HOST = "127.0.0.1";
+    /** Ports this class picks itself may be taken by someone else before the broker binds them. */
+    private static final int BIND_ATTEMPTS = 5;
 
-    private final Path dataDir;
+    private final Path logDir;
     private final int port;
     private final int controllerPort;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dataDir, int port, int controllerPort) {
-        this.dataDir = dataDir;
+    private EmbeddedKafka(Path logDir, int port, int controllerPort) {
+        this.logDir = logDir;
         this.port = port;
         this.controllerPort = controllerPort;
     }
 
-    /** Starts a broker on {@code port} (0: a free one), formatting {@code dataDir} the first time. */
+    /**
+     * Starts a broker for clients on {@code port} (0: a free one), formatting {@code dataDir} the
+     * first time, and returns once it accepts requests.
+     */
     public static EmbeddedKafka start(Path dataDir, int port) {
-        EmbeddedKafka kafka = new EmbeddedKafka(dataDir.toAbsolutePath(), port == 0 ? freePort() : port, freePort());
-        kafka.startServer();
-        return kafka;
-    }
-
-    public String bootstrapServers() {
-        return HOST + ":" + port;
-    }
-
-    /** Stops the broker and starts it again on the same port and directory, as a broker restart would. */
-    public synchronized void restart() {
-        stopServer();
-        startServer();
-    }
-
-    @Override
-    public synchronized void close() {
-        stopServer();
-    }
-
-    private synchronized void startServer() {
-        Path logDir = dataDir.resolve("log");
-        KafkaConfig config = new KafkaConfig(brokerConfig(logDir), false);
-        format(logDir);
-        server = new KafkaRaftServer(config, Time.SYSTEM);
-        server.startup();
-    }
-
-    private void stopServer() {
-        if (server != null) {
-            server.shutdown();
-            server.awaitShutdown();
-            server = null;
+        Path logDir = dataDir.toAbsolutePath().resolve("log");
+        if (port != 0 && !isFree(port)) {
+            throw new IllegalStateException("cannot start the embedded Kafka broker: " + BrokerSettings.HOST + ":"
+                    + port + " is in use");
+        }
+        for (int attempt = 1; ; attempt++) {
+            EmbeddedKafka kafka = new EmbeddedKafka(logDir, port == 0 ? freePort() : port, freePort());
+            try {
+                kafka.startServer();
+                return kafka;
+            } catch (RuntimeException e) {
+                if (attempt == BIND_ATTEMPTS || !causedBy(e, BindException.class)) {
+                    throw e;
+                }
+            }
         }
     }
 
-    private Map<String, Object> brokerConfig(Path logDir) {
-        Map<String, Object> props = new HashMap<>();
-        props.put("process.roles", "broker,controller");
-        props.put("node.id", String.valueOf(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("log.dirs", logDir.toString());
-        // One node: every internal topic has one replica, and exactly-once needs its transaction log.
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("offsets.topic.num.partitions", "12");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
-        props.put("transaction.state.log.num.partitions", "12");
-        props.put("default.replication.factor", "1");
-        props.put("min.insync.replicas", "1");
-        props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("auto.create.topics.enable", "false");
-        props.put("num.partitions", "1");
-        props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
-        return props;
+    /** {@code 127.0.0.1:<port>}; the same across {@link #restart()}. */
+    public String bootstrapServers() {
+        return BrokerSettings.HOST + ":" + port;
     }
 
-    /** Writes meta.properties and the bootstrap metadata unless the directory already has them. */
-    private void format(Path logDir) {
+    public int port() {
+        return port;
+    }
+
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    /** Stops the broker, keeping its data and ports for {@link #restart()}; does nothing if stopped. */
+    public synchronized void stop() {
+        if (server != null) {
+            KafkaRaftServer running = server;
+            server = null;
+            running.shutdown();
+            running.awaitShutdown();
+        }
+    }
+
+    /**
+     * Stops the broker if it runs and starts it again on the same ports and directory, as a broker
+     * restart would; returns once it accepts requests again.
+     */
+    public synchronized EmbeddedKafka restart() {
+        stop();
+        startServer();
+        return this;
+    }
+
+    /** Stops the broker; idempotent. The data directory stays for a later {@link #start}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private synchronized void startServer() {
+        formatIfNew(logDir);
+        KafkaConfig config = new KafkaConfig(BrokerSettings.of(logDir, port, controllerPort), false);
+        KafkaRaftServer starting = new KafkaRaftServer(config, Time.SYSTEM);
+        try {
+            // Returns once the broker has caught up with the metadata log and is unfenced.
+            starting.startup();
+        } catch (RuntimeException e) {
+            // A half-started server holds the directory lock and threads; release them before failing.
+            starting.shutdown();
+            starting.awaitShutdown();
+            throw new IllegalStateException("the embedded Kafka broker in " + logDir + " did not start on "
+                    + bootstrapServers() + ": " + e.getMessage(), e);
+        }
+        server = starting;
+    }
+
+    /**
+     * Writes meta.properties and the bootstrap metadata the first time; a formatted directory keeps
+     * its cluster id, so its topics and data survive a restart.
+     */
+    private static void formatIfNew(Path logDir) {
         try {
             Files.createDirectories(logDir);
+            // Not Formatter.setIgnoreFormatted: it still insists on the cluster id given to it.
             if (Files.exists(logDir.resolve("meta.properties"))) {
                 return;
             }
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                    .setNodeId(NODE_ID)
+                    .setNodeId(BrokerSettings.NODE_ID)
                     .setClusterId(Uuid.randomUuid().toString())
                     .addDirectory(logDir.toString())
                     .setMetadataLogDirectory(logDir.toString())
+                    .setControllerListenerName(BrokerSettings.CONTROLLER_LISTENER)
+                    // The newest production metadata version turns on transactions v2 (KIP-890),
+                    // which exactly_once_v2 uses when the broker offers it.
                     .setReleaseVersion(MetadataVersion.latestProduction())
                     .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-                    .setControllerListenerName("CONTROLLER")
                     .run();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare " + logDir, e);
+            throw new UncheckedIOException("cannot create " + logDir, e);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot format the embedded broker's storage in " + logDir + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot format the embedded broker's storage in " + logDir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static boolean causedBy(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(BrokerSettings.HOST, port));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
     private static int freePort() {
         try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(HOST, 0));
+            socket.bind(new InetSocketAddress(BrokerSettings.HOST, 0));
             return socket.getLocalPort();
         } catch (IOException e) {
-            throw new UncheckedIOException("no free port on " + HOST, e);
+            throw new UncheckedIOException("no free port on " + BrokerSettings.HOST, e);
         }
     }
 }
