@@ -1,6 +1,8 @@
 package io.tally.stream;
 
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -11,9 +13,14 @@ import java.io.IOException;
 /** A serde of one message type in Tally's JSON mapping ({@link Json}). A null value is a tombstone. */
 public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer<T> {
     private final JavaType type;
+    // Bound once: looking the (de)serializer up by type on every record costs as much as the JSON.
+    private final ObjectReader reader;
+    private final ObjectWriter writer;
 
     private JsonSerde(JavaType type) {
         this.type = type;
+        this.reader = Json.MAPPER.readerFor(type);
+        this.writer = Json.MAPPER.writerFor(type);
     }
 
     public static <T> JsonSerde<T> of(Class<T> type) {
@@ -30,7 +37,7 @@ public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer
             return null;
         }
         try {
-            return Json.MAPPER.writeValueAsBytes(data);
+            return writer.writeValueAsBytes(data);
         } catch (IOException e) {
             throw new SerializationException("cannot write " + type + " as JSON", e);
         }
@@ -42,7 +49,7 @@ public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer
             return null;
         }
         try {
-            return Json.MAPPER.readValue(data, type);
+            return reader.readValue(data);
         } catch (IOException e) {
             throw new SerializationException("cannot read " + type + " from " + topic, e);
         }

@@ -34,15 +34,19 @@ import java.util.Set;
  * transaction as the command's offset, so under exactly-once a command is applied once or not at all.
  */
 final class LedgerProcessor implements Processor<String, byte[], String, Object> {
+    /** Records kept deserialized per task; the store's own cache holds bytes that cost a JSON read per command. */
+    static final int RECENT_RECORDS = 8192;
+
     private final Ledger ledger;
     private final CommandParser parser;
     private final Duration dedupeHorizon;
     private final int maxPayloadBytes;
 
     private ProcessorContext<String, Object> context;
-    private KeyValueStore<String, RecordState> records;
+    private KeyValueStore<String, byte[]> records;
     private KeyValueStore<String, List<Command>> pending;
     private WindowStore<String, Outcome> dedupe;
+    private final RecentRecords recent = new RecentRecords(RECENT_RECORDS);
 
     LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes) {
         this.ledger = ledger;
@@ -57,6 +61,13 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         this.records = context.getStateStore(TallyTopics.RECORDS_STORE);
         this.pending = context.getStateStore(TallyTopics.PENDING_STORE);
         this.dedupe = context.getStateStore(TallyTopics.DEDUPE_STORE);
+        // A task that was closed dirty (an aborted transaction) is initialised again: forget what it held.
+        recent.clear();
+    }
+
+    @Override
+    public void close() {
+        recent.clear();
     }
 
     @Override
@@ -84,7 +95,10 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
             command = command.withTxId(TxIds.assigned(record.timestamp(), source.partition(), source.offset()));
         }
         String key = command.key();
-        RecordState state = records.get(key);
+        RecordState state = recent.get(key);
+        if (state == null) {
+            state = TallyTopology.RECORD_SERDE.deserialize(TallyTopics.RECORDS, records.get(key));
+        }
         if (state == null) {
             state = RecordState.absent(command.resource(), command.id());
         }
@@ -96,10 +110,11 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         Ledger.Step step = ledger.handle(state, waiting, command, Instant.ofEpochMilli(now));
         emit(record, command, waiting, step.decisions(), now);
         if (!step.state().equals(state)) {
-            records.put(key, step.state());
+            byte[] json = TallyTopology.RECORD_SERDE.serialize(TallyTopics.RECORDS, step.state());
+            records.put(key, json);
+            recent.put(key, step.state());
             // Deleted records leave a tombstone on the public topic; the store keeps their version.
-            context.forward(record.withKey(key).withValue(step.state().live() ? step.state() : null),
-                    TallyTopology.RECORDS_SINK);
+            context.forward(record.withKey(key).withValue(step.state().live() ? json : null), TallyTopology.RECORDS_SINK);
         }
         if (!step.pending().equals(waiting)) {
             pending.put(key, step.pending().isEmpty() ? null : step.pending());

@@ -5,6 +5,7 @@ import io.tally.ledger.Command;
 import io.tally.ledger.Ledger;
 import io.tally.ledger.RecordState;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -45,8 +46,10 @@ public final class TallyTopology {
         topology.addSource(COMMANDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TallyTopics.COMMANDS);
         topology.addProcessor(LEDGER, () -> new LedgerProcessor(ledger, parser, dedupeHorizon, maxCommandBytes),
                 COMMANDS_SOURCE);
+        // The records store holds each record as the exact JSON published on tally.records, so a
+        // state is serialized once per change and queries can answer with the stored bytes.
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TallyTopics.RECORDS_STORE), Serdes.String(), RECORD_SERDE)
+                Stores.persistentKeyValueStore(TallyTopics.RECORDS_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled(), LEDGER);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TallyTopics.PENDING_STORE), Serdes.String(), PENDING_SERDE), LEDGER);
@@ -57,7 +60,7 @@ public final class TallyTopology {
                 Serdes.String(), OUTCOME_SERDE), LEDGER);
         topology.addSink(TRANSACTIONS_SINK, TallyTopics.TRANSACTIONS, new StringSerializer(), TRANSACTION_SERDE, LEDGER);
         topology.addSink(REJECTIONS_SINK, TallyTopics.REJECTIONS, new StringSerializer(), REJECTION_SERDE, LEDGER);
-        topology.addSink(RECORDS_SINK, TallyTopics.RECORDS, new StringSerializer(), RECORD_SERDE, LEDGER);
+        topology.addSink(RECORDS_SINK, TallyTopics.RECORDS, new StringSerializer(), new ByteArraySerializer(), LEDGER);
         return topology;
     }
 }

@@ -3,11 +3,11 @@ package io.tally.it;
 import io.tally.Tally;
 import io.tally.config.Settings;
 import io.tally.kafka.EmbeddedKafka;
-import io.tally.ledger.RecordState;
 import io.tally.ledger.RejectionCode;
 import io.tally.ledger.Transaction;
 import io.tally.stream.RejectionRecord;
 import io.tally.stream.TallyTopics;
+import io.tally.stream.TallyTopology;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
@@ -147,9 +147,10 @@ class LedgerIntegrationTest {
     private static void awaitBalances(Tally tally, Map<String, BigDecimal> expected) {
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
             assertThat(tally.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
-            ReadOnlyKeyValueStore<String, RecordState> store = tally.streams().store(StoreQueryParameters
-                    .fromNameAndType(TallyTopics.RECORDS_STORE, QueryableStoreTypes.<String, RecordState>keyValueStore()));
-            expected.forEach((key, balance) -> assertThat(store.get(key).value("balance")).as(key).isEqualTo(balance));
+            ReadOnlyKeyValueStore<String, byte[]> store = tally.streams().store(StoreQueryParameters
+                    .fromNameAndType(TallyTopics.RECORDS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+            expected.forEach((key, balance) -> assertThat(TallyTopology.RECORD_SERDE.deserialize(TallyTopics.RECORDS,
+                    store.get(key)).value("balance")).as(key).isEqualTo(balance));
         });
     }
 
