@@ -1,5 +1,6 @@
 package io.tally;
 
+import io.tally.analytics.AnalyticsQueries;
 import io.tally.cli.TallyCli;
 import io.tally.config.Settings;
 import io.tally.kafka.ApplyReport;
@@ -8,7 +9,9 @@ import io.tally.kafka.TopicAdmin;
 import io.tally.kafka.TopicDeclarations;
 import io.tally.kafka.TopicOverrides;
 import io.tally.ledger.Ledger;
+import io.tally.stream.StreamsPartialStores;
 import io.tally.stream.StreamsProperties;
+import io.tally.stream.TallyTopics;
 import io.tally.stream.TallyTopology;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -19,8 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The composition root: settings → (embedded broker) → topics → topology → Kafka Streams, and a
@@ -33,12 +40,14 @@ public final class Tally implements AutoCloseable {
     private final EmbeddedKafka broker;
     private final String bootstrapServers;
     private final KafkaStreams streams;
+    private final AnalyticsQueries analytics;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Tally(EmbeddedKafka broker, String bootstrapServers, KafkaStreams streams) {
+    private Tally(EmbeddedKafka broker, String bootstrapServers, KafkaStreams streams, AnalyticsQueries analytics) {
         this.broker = broker;
         this.bootstrapServers = bootstrapServers;
         this.streams = streams;
+        this.analytics = analytics;
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
                 stopped.countDown();
@@ -60,14 +69,17 @@ public final class Tally implements AutoCloseable {
             }
             Ledger ledger = new Ledger(settings.resources(), settings.maxPendingPerRecord());
             KafkaStreams streams = new KafkaStreams(
-                    TallyTopology.build(ledger, settings.dedupeHorizon(), settings.maxCommandBytes()),
+                    TallyTopology.build(ledger, settings.dedupeHorizon(), settings.maxCommandBytes(),
+                            settings.analytics()),
                     StreamsProperties.of(settings, bootstrap));
             // A bug in the ledger must not be skipped over: stop this instance and let it be restarted.
             streams.setUncaughtExceptionHandler(error -> {
                 LOG.error("Kafka Streams failed; shutting this instance down", error);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
-            Tally tally = new Tally(broker, bootstrap, streams);
+            AnalyticsQueries analytics = new AnalyticsQueries(
+                    new StreamsPartialStores(streams, commandPartitions(bootstrap)), settings.resources(), settings.analytics());
+            Tally tally = new Tally(broker, bootstrap, streams, analytics);
             streams.start();
             LOG.info("Tally started on {} ({}), resources {}", bootstrap, broker != null ? "embedded broker" : "cluster",
                     settings.resources().keySet());
@@ -86,6 +98,24 @@ public final class Tally implements AutoCloseable {
             return TopicAdmin.apply(admin, TopicDeclarations.fromClasspath(),
                     TopicOverrides.partitions(settings.topicPartitions()));
         }
+    }
+
+    /** The partition count of the command topic: how many partials every analytics query merges. */
+    private static int commandPartitions(String bootstrap) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            return admin.describeTopics(List.of(TallyTopics.COMMANDS)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(TallyTopics.COMMANDS).partitions().size();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read topic " + TallyTopics.COMMANDS + " (apply the topics with "
+                    + "'tally topics apply' or applyTopics: true): " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("cannot read topic " + TallyTopics.COMMANDS + ": " + e, e);
+        }
+    }
+
+    /** Analytics queries over this instance's stores. */
+    public AnalyticsQueries analytics() {
+        return analytics;
     }
 
     public String bootstrapServers() {

@@ -1,6 +1,7 @@
 package io.tally.cli;
 
 import io.tally.Tally;
+import io.tally.analytics.AnalyticsQueries;
 import io.tally.config.Settings;
 import io.tally.kafka.EmbeddedKafka;
 import io.tally.stream.TallyTopics;
@@ -93,6 +94,16 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("transactions", counts.transactions());
                     results.put("rejections", counts.rejections());
                     results.put("accountedFor", counts.transactions() + counts.rejections() == total);
+                    QueryLatency resource = QueryLatency.yearByDay(tally.analytics(),
+                            AnalyticsQueries.Subject.resource("wallets", "balance"));
+                    QueryLatency record = QueryLatency.yearByDay(tally.analytics(),
+                            AnalyticsQueries.Subject.record("wallets", "balance", "w1"));
+                    results.put("yearByDayBuckets", resource.buckets());
+                    results.put("yearByDayResourceP50Ms", resource.p50Ms());
+                    results.put("yearByDayResourceP99Ms", resource.p99Ms());
+                    results.put("yearByDayResourceMaxMs", resource.maxMs());
+                    results.put("yearByDayRecordP50Ms", record.p50Ms());
+                    results.put("yearByDayRecordP99Ms", record.p99Ms());
                     print(results);
                     if (json != null) {
                         Files.writeString(json, io.tally.stream.Json.MAPPER.writerWithDefaultPrettyPrinter()

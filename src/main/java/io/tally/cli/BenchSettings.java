@@ -13,6 +13,6 @@ final class BenchSettings {
         return new Settings(bootstrap, 0, work.resolve("kafka"), "tally-bench", work.resolve("state"),
                 base.processingGuarantee(), base.commitInterval(), base.streamThreads(), partitions,
                 base.replicationFactor(), false, base.dedupeHorizon(), base.maxPendingPerRecord(), base.maxCommandBytes(),
-                base.resources());
+                base.resources(), base.analytics());
     }
 }

@@ -9,12 +9,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +43,7 @@ final class GetCommand implements Callable<Integer> {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             List<PartitionInfo> partitions = consumer.partitionsFor(TallyTopics.RECORDS, Duration.ofSeconds(30));
-            // The default partitioner's choice for this key: the service writes the record there.
-            int partition = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions.size();
+            int partition = TallyTopics.partitionOf(key, partitions.size());
             TopicPartition topicPartition = new TopicPartition(TallyTopics.RECORDS, partition);
             consumer.assign(List.of(topicPartition));
             consumer.seekToBeginning(List.of(topicPartition));

@@ -18,10 +18,12 @@ import java.util.SplittableRandom;
 /**
  * The benchmark's commands: every wallet is created first, then a mix of deposits (70%),
  * withdrawals (20%, some refused below zero) and counter increments (10%); half carry a client
- * transaction id so the dedupe path is measured too. Seeded, so runs are comparable.
+ * transaction id so the dedupe path is measured too, and a quarter an event time within the past
+ * year so the analytics fill a year of buckets. Seeded, so runs are comparable.
  */
 final class Workload {
     private static final long SEED = 20251009L;
+    private static final long YEAR_MS = 365L * 24 * 3600 * 1000;
 
     private Workload() {
     }
@@ -39,9 +41,10 @@ final class Workload {
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         SplittableRandom random = new SplittableRandom(SEED);
+        long now = System.currentTimeMillis();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < commands; i++) {
-                Keyed command = i < records ? create(i) : change(random, records, i);
+                Keyed command = i < records ? create(i) : change(random, records, i, now);
                 producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, command.key(), command.json()), (sent, error) -> {
                     if (error != null) {
                         failure.compareAndSet(null, error);
@@ -65,19 +68,22 @@ final class Workload {
         return new Keyed("wallets/w" + index, "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w" + index + "\",\"values\":{\"balance\":\"100.00\"}}");
     }
 
-    private static Keyed change(SplittableRandom random, int records, int index) {
+    private static Keyed change(SplittableRandom random, int records, int index, long now) {
         int roll = random.nextInt(100);
-        String txId = index % 2 == 0 ? ",\"txId\":\"bench-" + index + "\"" : "";
+        String extra = index % 2 == 0 ? ",\"txId\":\"bench-" + index + "\"" : "";
+        if (index % 4 == 1) {
+            extra += ",\"at\":\"" + java.time.Instant.ofEpochMilli(now - random.nextLong(YEAR_MS)) + "\"";
+        }
         if (roll >= 90) {
             String id = "c" + random.nextInt(records);
             return new Keyed("counters/" + id, "{\"op\":\"increment\",\"resource\":\"counters\",\"id\":\"" + id
-                    + "\",\"field\":\"stats.clicks\"" + txId + "}");
+                    + "\",\"field\":\"stats.clicks\"" + extra + "}");
         }
         String op = roll < 70 ? "add" : "sub";
         String amount = random.nextInt(1, 10_000) / 100 + "." + String.format("%02d", random.nextInt(100));
         String id = "w" + random.nextInt(records);
         return new Keyed("wallets/" + id, "{\"op\":\"" + op + "\",\"resource\":\"wallets\",\"id\":\"" + id
-                + "\",\"field\":\"balance\",\"amount\":\"" + amount + "\"" + txId + "}");
+                + "\",\"field\":\"balance\",\"amount\":\"" + amount + "\"" + extra + "}");
     }
 
     /** Reads the committed audit log and rejections to the end: every command must be in exactly one. */

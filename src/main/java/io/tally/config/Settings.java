@@ -1,5 +1,6 @@
 package io.tally.config;
 
+import io.tally.analytics.AnalyticsSettings;
 import io.tally.ledger.ResourceSpec;
 
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.util.Map;
  * @param dedupeHorizon         how long a transaction id is remembered to answer a repeat as a duplicate
  * @param maxPendingPerRecord   how many changes may wait for one record to be created
  * @param maxCommandBytes       the largest command message accepted; bigger ones are rejected as MALFORMED
+ * @param analytics             calendar zones and how long each granularity of analytics is kept
  */
 public record Settings(
         String bootstrapServers,
@@ -37,7 +39,8 @@ public record Settings(
         Duration dedupeHorizon,
         int maxPendingPerRecord,
         int maxCommandBytes,
-        Map<String, ResourceSpec> resources) {
+        Map<String, ResourceSpec> resources,
+        AnalyticsSettings analytics) {
 
     public Settings {
         resources = Map.copyOf(resources);
@@ -50,12 +53,12 @@ public record Settings(
     public Settings withApplyTopics(boolean apply) {
         return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, apply, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics);
     }
 
     public Settings withBootstrapServers(String servers) {
         return new Settings(servers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics);
     }
 }

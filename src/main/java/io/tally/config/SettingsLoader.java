@@ -94,7 +94,14 @@ public final class SettingsLoader {
         Iterator<Map.Entry<String, JsonNode>> fields = top.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> entry = fields.next();
-            base.set(entry.getKey(), entry.getValue());
+            JsonNode under = base.get(entry.getKey());
+            // Sections merge key by key (analytics.zone alone keeps the default retention); the
+            // declared resources are the example's replacement, not an addition to it.
+            if (under instanceof ObjectNode section && entry.getValue().isObject() && !entry.getKey().equals("resources")) {
+                overlay(section, entry.getValue());
+            } else {
+                base.set(entry.getKey(), entry.getValue());
+            }
         }
     }
 

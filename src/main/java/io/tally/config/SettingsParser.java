@@ -1,5 +1,7 @@
 package io.tally.config;
 
+import io.tally.analytics.AnalyticsSettings;
+import io.tally.analytics.Granularity;
 import io.tally.ledger.Amounts;
 import io.tally.ledger.Consistency;
 import io.tally.ledger.FieldSpec;
@@ -10,8 +12,11 @@ import io.tally.ledger.ResourceSpec;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -26,8 +31,10 @@ import java.util.regex.Pattern;
 final class SettingsParser {
     private static final Set<String> TOP_LEVEL = Set.of("bootstrapServers", "embeddedPort", "dataDir",
             "applicationId", "stateDir", "processingGuarantee", "commitInterval", "streamThreads", "topicPartitions",
-            "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources");
-    private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields");
+            "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources",
+            "analytics");
+    private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone");
+    private static final Set<String> ANALYTICS_KEYS = Set.of("zone", "retention", "purgeInterval");
     private static final Set<String> FIELD_KEYS = Set.of("scale", "minimum", "maximum", "initial", "reducer");
     private static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -55,7 +62,47 @@ final class SettingsParser {
                 duration(tree, "dedupeHorizon", Duration.ofSeconds(1)),
                 integer(tree, "maxPendingPerRecord", 0, 1_000_000),
                 integer(tree, "maxCommandBytes", 256, 16 * 1024 * 1024),
-                resources(tree.get("resources")));
+                resources(tree.get("resources")),
+                analytics(map("analytics", tree.get("analytics")), map("resources", tree.get("resources"))));
+    }
+
+    private static AnalyticsSettings analytics(Map<String, Object> tree, Map<String, Object> resources) {
+        checkKeys("analytics.", tree, ANALYTICS_KEYS);
+        ZoneId zone = zone("analytics.zone", nonBlank("analytics.zone", text("analytics.zone", tree.get("zone"))));
+        Map<String, ZoneId> zones = new TreeMap<>();
+        for (Map.Entry<String, Object> resource : resources.entrySet()) {
+            Object resourceZone = map("resources." + resource.getKey(), resource.getValue()).get("zone");
+            if (resourceZone != null) {
+                String key = "resources." + resource.getKey() + ".zone";
+                zones.put(resource.getKey(), zone(key, nonBlank(key, text(key, resourceZone))));
+            }
+        }
+        Map<String, Object> retention = map("analytics.retention", tree.get("retention"));
+        Set<String> granularities = new TreeSet<>();
+        for (Granularity granularity : Granularity.values()) {
+            granularities.add(granularity.wireName());
+        }
+        checkKeys("analytics.retention.", retention, granularities);
+        Map<Granularity, Duration> kept = new EnumMap<>(Granularity.class);
+        for (Granularity granularity : Granularity.values()) {
+            String key = "analytics.retention." + granularity.wireName();
+            Object value = retention.get(granularity.wireName());
+            if (value == null) {
+                throw new SettingsException(key, "must be set (e.g. 30d)");
+            }
+            kept.put(granularity, duration(key, text(key, value), Duration.ofHours(1)));
+        }
+        String purge = text("analytics.purgeInterval", tree.get("purgeInterval"));
+        return new AnalyticsSettings(zone, zones, kept,
+                duration("analytics.purgeInterval", purge, Duration.ofSeconds(1)));
+    }
+
+    private static ZoneId zone(String key, String name) {
+        try {
+            return ZoneId.of(name);
+        } catch (DateTimeException e) {
+            throw new SettingsException(key, "not a time zone: '" + name + "' (use an IANA name such as UTC or Europe/Paris)");
+        }
     }
 
     private static Map<String, ResourceSpec> resources(Object node) {
@@ -159,7 +206,11 @@ final class SettingsParser {
 
     /** ISO-8601 ({@code PT24H}) or short ({@code 100ms}, {@code 30s}, {@code 5m}, {@code 24h}, {@code 7d}). */
     static Duration duration(Map<String, Object> tree, String key, Duration least) {
-        String text = nonBlank(tree, key);
+        return duration(key, text(tree, key), least);
+    }
+
+    private static Duration duration(String key, String value, Duration least) {
+        String text = nonBlank(key, value);
         Duration duration;
         Matcher shortForm = SHORT_DURATION.matcher(text);
         try {
@@ -204,7 +255,10 @@ final class SettingsParser {
     }
 
     private static String text(Map<String, Object> tree, String key) {
-        Object value = tree.get(key);
+        return text(key, tree.get(key));
+    }
+
+    private static String text(String key, Object value) {
         if (value instanceof Map || value instanceof java.util.List) {
             throw new SettingsException(key, "must be a single value");
         }
@@ -212,7 +266,11 @@ final class SettingsParser {
     }
 
     private static String nonBlank(Map<String, Object> tree, String key) {
-        String value = text(tree, key).trim();
+        return nonBlank(key, text(tree, key));
+    }
+
+    private static String nonBlank(String key, String text) {
+        String value = text.trim();
         if (value.isEmpty()) {
             throw new SettingsException(key, "must not be empty");
         }

@@ -134,7 +134,9 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         }
         for (Decision decision : decisions) {
             if (decision instanceof Transaction transaction) {
-                context.forward(record.withKey(transaction.key()).withValue(transaction), TallyTopology.TRANSACTIONS_SINK);
+                Record<String, Transaction> accepted = record.withKey(transaction.key()).withValue(transaction);
+                context.forward(accepted, TallyTopology.TRANSACTIONS_SINK);
+                context.forward(accepted, TallyTopology.ANALYTICS);
                 remember(clientTxIds, transaction.key(), transaction.txId(), Outcome.applied(transaction.sequence()), now);
             } else if (decision instanceof Rejection rejection) {
                 // Only the command in hand has a payload here; a waiting one was logged when it arrived.

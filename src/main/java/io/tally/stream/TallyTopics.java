@@ -1,5 +1,9 @@
 package io.tally.stream;
 
+import org.apache.kafka.common.utils.Utils;
+
+import java.nio.charset.StandardCharsets;
+
 /** Names of Tally's topics, as declared in {@code topics/}, and of its state stores. */
 public final class TallyTopics {
     public static final String COMMANDS = "tally.commands";
@@ -13,7 +17,17 @@ public final class TallyTopics {
     public static final String PENDING_STORE = "tally-pending";
     /** Outcomes of client-chosen transaction ids within the dedupe horizon. */
     public static final String DEDUPE_STORE = "tally-dedupe";
+    /** Each task's partial analytics: per bucket, a resource's field and each record's. */
+    public static final String ANALYTICS_STORE = "tally-analytics";
 
     private TallyTopics() {
+    }
+
+    /**
+     * The partition the default partitioner gives a record key: where a producer writes its commands,
+     * and so where the task that owns the record, its analytics and its published state are.
+     */
+    public static int partitionOf(String recordKey, int partitionCount) {
+        return Utils.toPositive(Utils.murmur2(recordKey.getBytes(StandardCharsets.UTF_8))) % partitionCount;
     }
 }

@@ -1,6 +1,7 @@
 package io.tally.stream;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.tally.analytics.AnalyticsSettings;
 import io.tally.ledger.Command;
 import io.tally.ledger.Ledger;
 import io.tally.ledger.RecordState;
@@ -18,7 +19,8 @@ import java.util.List;
 /**
  * Builds Tally's topology from settings and nothing else: it starts nothing and reads no
  * environment. One sub-topology: commands → ledger → transactions, rejections and records, with
- * the ledger's three stores beside it. Every node and store is named.
+ * the ledger's three stores beside it, and ledger → analytics with the partial analytics store,
+ * in the same task so nothing is repartitioned. Every node and store is named.
  */
 public final class TallyTopology {
     static final String COMMANDS_SOURCE = "commands";
@@ -26,6 +28,7 @@ public final class TallyTopology {
     static final String TRANSACTIONS_SINK = "transactions";
     static final String REJECTIONS_SINK = "rejections";
     static final String RECORDS_SINK = "records";
+    static final String ANALYTICS = "analytics";
 
     public static final JsonSerde<RecordState> RECORD_SERDE = JsonSerde.of(RecordState.class);
     public static final JsonSerde<io.tally.ledger.Transaction> TRANSACTION_SERDE = JsonSerde.of(io.tally.ledger.Transaction.class);
@@ -40,7 +43,8 @@ public final class TallyTopology {
      * @param dedupeHorizon   how long client transaction ids are remembered
      * @param maxCommandBytes the largest command accepted, also the most of a payload kept in a rejection
      */
-    public static Topology build(Ledger ledger, Duration dedupeHorizon, int maxCommandBytes) {
+    public static Topology build(Ledger ledger, Duration dedupeHorizon, int maxCommandBytes,
+                                 AnalyticsSettings analytics) {
         CommandParser parser = new CommandParser(maxCommandBytes);
         Topology topology = new Topology();
         topology.addSource(COMMANDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TallyTopics.COMMANDS);
@@ -58,6 +62,13 @@ public final class TallyTopology {
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(TallyTopics.DEDUPE_STORE, dedupeHorizon, dedupeHorizon, false),
                 Serdes.String(), OUTCOME_SERDE), LEDGER);
+        List<String> fields = ledger.resources().values().stream()
+                .flatMap(resource -> resource.fields().keySet().stream().map(field -> resource.name() + "|" + field))
+                .toList();
+        topology.addProcessor(ANALYTICS, () -> new AnalyticsProcessor(analytics, fields), LEDGER);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TallyTopics.ANALYTICS_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled(), ANALYTICS);
         topology.addSink(TRANSACTIONS_SINK, TallyTopics.TRANSACTIONS, new StringSerializer(), TRANSACTION_SERDE, LEDGER);
         topology.addSink(REJECTIONS_SINK, TallyTopics.REJECTIONS, new StringSerializer(), REJECTION_SERDE, LEDGER);
         topology.addSink(RECORDS_SINK, TallyTopics.RECORDS, new StringSerializer(), new ByteArraySerializer(), LEDGER);

@@ -1,7 +1,13 @@
 package io.tally.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.analytics.AnalyticsQueries;
+import io.tally.analytics.AnalyticsSettings;
+import io.tally.analytics.Metrics;
+import io.tally.analytics.PartialStores;
+import io.tally.analytics.Granularity;
 import io.tally.ledger.Catalogs;
+import io.tally.ledger.Op;
 import io.tally.ledger.RecordState;
 import io.tally.ledger.RejectionCode;
 import io.tally.ledger.Transaction;
@@ -23,7 +29,9 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -31,6 +39,10 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TallyTopologyTest {
+    static final AnalyticsSettings ANALYTICS = new AnalyticsSettings(ZoneId.of("UTC"), Map.of(),
+            Map.of(Granularity.HOUR, Duration.ofDays(2), Granularity.DAY, Duration.ofDays(30),
+                    Granularity.WEEK, Duration.ofDays(60), Granularity.MONTH, Duration.ofDays(400),
+                    Granularity.YEAR, Duration.ofDays(4000)), Duration.ofMinutes(10));
     private static final Instant T0 = Instant.parse("2025-10-09T12:00:00Z");
 
     private TopologyTestDriver driver;
@@ -42,7 +54,7 @@ class TallyTopologyTest {
 
     @BeforeEach
     void start() {
-        Topology topology = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024);
+        Topology topology = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024, ANALYTICS);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -71,13 +83,14 @@ class TallyTopologyTest {
 
     @Test
     void namesEveryTopicAndStore() {
-        TopologyDescription description = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024).describe();
+        TopologyDescription description = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024, ANALYTICS).describe();
         assertThat(description.subtopologies()).hasSize(1);
         Set<String> nodes = description.subtopologies().iterator().next().nodes().stream()
                 .map(TopologyDescription.Node::name).collect(Collectors.toSet());
-        assertThat(nodes).containsExactlyInAnyOrder("commands", "ledger", "transactions", "rejections", "records");
+        assertThat(nodes).containsExactlyInAnyOrder("commands", "ledger", "transactions", "rejections", "records",
+                "analytics");
         assertThat(description.toString()).contains(TallyTopics.RECORDS_STORE, TallyTopics.PENDING_STORE,
-                TallyTopics.DEDUPE_STORE, "tally.commands", "tally.transactions", "tally.rejections", "tally.records");
+                TallyTopics.DEDUPE_STORE, TallyTopics.ANALYTICS_STORE, "tally.commands", "tally.transactions", "tally.rejections", "tally.records");
     }
 
     @Test
@@ -197,5 +210,76 @@ class TallyTopologyTest {
         assertThat(records.readRecordsToList()).extracting(r -> r.value() == null).containsExactly(false, true);
         assertThat(stored("wallets/w1").live()).isFalse();
         assertThat(stored("wallets/w1").version()).isEqualTo(2);
+    }
+
+    private AnalyticsQueries analytics() {
+        KeyValueStore<String, byte[]> partials = driver.getKeyValueStore(TallyTopics.ANALYTICS_STORE);
+        PartialStores.Partition only = new PartialStores.Partition() {
+            @Override
+            public byte[] get(String key) {
+                return partials.get(key);
+            }
+
+            @Override
+            public void range(String from, String to, java.util.function.BiConsumer<String, byte[]> each) {
+                try (var entries = partials.range(from, to)) {
+                    entries.forEachRemaining(entry -> each.accept(entry.key, entry.value));
+                }
+            }
+        };
+        return new AnalyticsQueries(new PartialStores() {
+            @Override
+            public List<Partition> all() {
+                return List.of(only);
+            }
+
+            @Override
+            public Partition ownerOf(String resource, String id) {
+                return only;
+            }
+        }, Catalogs.ledger().resources(), ANALYTICS);
+    }
+
+    private void sendAt(String id, String op, String amount, Instant at) {
+        send("wallets/" + id, "{\"op\":\"" + op + "\",\"resource\":\"wallets\",\"id\":\"" + id
+                + "\",\"field\":\"balance\",\"amount\":\"" + amount + "\",\"at\":\"" + at + "\"}");
+    }
+
+    @Test
+    void accumulatesAnalyticsInTheLedgersTaskByEventTime() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"values\":{\"balance\":\"10\"}}");
+        sendAt("w1", "add", "5.50", T0.minus(Duration.ofHours(1)));
+        sendAt("w1", "sub", "2", T0);
+        sendAt("w1", "sub", "1000", T0);
+
+        AnalyticsQueries queries = analytics();
+        List<AnalyticsQueries.Row> hours = queries.last(AnalyticsQueries.Subject.resource("wallets", "balance"),
+                Granularity.HOUR, 2, T0, true);
+        assertThat(hours).extracting(row -> row.metrics().count()).containsExactly(1L, 2L);
+        assertThat(hours.get(1).metrics().sum()).isEqualTo(new BigDecimal("8.00"));
+        assertThat(hours.get(1).metrics().byOp()).containsOnlyKeys(Op.CREATE, Op.SUB);
+        Metrics day = queries.last(AnalyticsQueries.Subject.record("wallets", "balance", "w1"), Granularity.DAY, 1, T0, true)
+                .get(0).metrics();
+        assertThat(day.count()).isEqualTo(3);
+        assertThat(day.sum()).isEqualTo(new BigDecimal("13.50"));
+        assertThat(day.records()).isEqualTo(1);
+    }
+
+    @Test
+    void dropsBucketsPastTheirRetentionAndIgnoresChangesToThem() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        sendAt("w1", "add", "1", T0.minus(Duration.ofDays(3)));
+        AnalyticsQueries.Subject wallets = AnalyticsQueries.Subject.resource("wallets", "balance");
+        // Hours are kept two days: the late change counts in its day, not in its long-gone hour.
+        assertThat(analytics().last(wallets, Granularity.HOUR, 24 * 4, T0, false)).hasSize(1);
+        assertThat(analytics().last(wallets, Granularity.DAY, 4, T0, false)).hasSize(2);
+
+        driver.advanceWallClockTime(Duration.ofDays(3));
+
+        Instant later = T0.plus(Duration.ofDays(3));
+        assertThat(analytics().last(wallets, Granularity.HOUR, 24 * 7, later, false)).isEmpty();
+        assertThat(analytics().last(wallets, Granularity.DAY, 7, later, false)).hasSize(2);
+        assertThat(analytics().last(AnalyticsQueries.Subject.record("wallets", "balance", "w1"), Granularity.HOUR,
+                24 * 7, later, false)).isEmpty();
     }
 }

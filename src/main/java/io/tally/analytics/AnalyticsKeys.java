@@ -1,0 +1,74 @@
+package io.tally.analytics;
+
+import java.time.Instant;
+
+/**
+ * Keys of the analytics store. Bucket first, so one range scan reads a run of buckets of a whole
+ * resource, or every record of one bucket (top N), in order:
+ * <pre>
+ *   r|wallets|balance|D|500001763856000         the partial of a resource's field in a bucket
+ *   i|wallets|balance|D|500001763856000|w1      one record's metrics in that bucket
+ * </pre>
+ * The bucket start is its epoch second shifted to be positive and padded to a fixed width, so
+ * keys sort in time order. Resource and field names cannot hold '|'; an id may, and comes last.
+ */
+public final class AnalyticsKeys {
+    private static final long SHIFT = 500_000_000_000L;
+    private static final int WIDTH = 15;
+
+    private AnalyticsKeys() {
+    }
+
+    public static String resource(String resource, String field, Granularity granularity, Instant bucketStart) {
+        return prefix('r', resource, field, granularity) + time(bucketStart);
+    }
+
+    public static String record(String resource, String field, Granularity granularity, Instant bucketStart, String id) {
+        return prefix('i', resource, field, granularity) + time(bucketStart) + '|' + id;
+    }
+
+    /** The first key of a bucket's records, and (with {@link #recordsEnd}) the range holding all of them. */
+    public static String recordsStart(String resource, String field, Granularity granularity, Instant bucketStart) {
+        return prefix('i', resource, field, granularity) + time(bucketStart) + '|';
+    }
+
+    /** Just past the last key of a bucket's records. */
+    public static String recordsEnd(String resource, String field, Granularity granularity, Instant bucketStart) {
+        return prefix('i', resource, field, granularity) + time(bucketStart) + '}';
+    }
+
+    /** The id in a record key. */
+    public static String idOf(String recordKey) {
+        return recordKey.substring(afterBar(recordKey, 5));
+    }
+
+    /** The bucket start in a resource or record key. */
+    public static Instant startOf(String key) {
+        int at = afterBar(key, 4);
+        return Instant.ofEpochSecond(Long.parseLong(key.substring(at, at + WIDTH)) - SHIFT);
+    }
+
+    /** The range of keys, [from, to), of every bucket of a kind (r or i) that starts before {@code before}. */
+    public static String[] before(char kind, String resource, String field, Granularity granularity, Instant before) {
+        String prefix = prefix(kind, resource, field, granularity);
+        return new String[] {prefix, prefix + time(before)};
+    }
+
+    /** The index just after the n-th '|' of a key. */
+    private static int afterBar(String key, int n) {
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            at = key.indexOf('|', at) + 1;
+        }
+        return at;
+    }
+
+    private static String prefix(char kind, String resource, String field, Granularity granularity) {
+        return kind + "|" + resource + '|' + field + '|' + granularity.name().charAt(0) + '|';
+    }
+
+    private static String time(Instant start) {
+        String digits = Long.toString(start.getEpochSecond() + SHIFT);
+        return "0".repeat(Math.max(0, WIDTH - digits.length())) + digits;
+    }
+}

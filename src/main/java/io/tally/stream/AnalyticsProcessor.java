@@ -1,0 +1,128 @@
+package io.tally.stream;
+
+import io.tally.analytics.Aggregator;
+import io.tally.analytics.AnalyticsKeys;
+import io.tally.analytics.Granularity;
+import io.tally.analytics.Metrics;
+import io.tally.analytics.MetricsCodec;
+import io.tally.analytics.AnalyticsSettings;
+import io.tally.ledger.Transaction;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps this task's partial analytics (DESIGN.md decision 7) by folding each transaction the
+ * ledger accepted through the {@link Aggregator}. It runs in the ledger's task, so its writes
+ * commit in the same Kafka transaction as the command; queries merge the partials of every
+ * partition. Buckets past their retention are dropped on a wall-clock schedule.
+ */
+final class AnalyticsProcessor implements Processor<String, Transaction, Void, Void> {
+    /** Aggregates kept decoded per task in front of the store, written through on every change. */
+    static final int RECENT_METRICS = 16_384;
+
+    private final AnalyticsSettings settings;
+    private final Aggregator aggregator;
+    private final Aggregator.Target target = new Aggregator.Target() {
+        @Override
+        public Metrics get(String key) {
+            return read(key);
+        }
+
+        @Override
+        public void put(String key, Metrics metrics) {
+            write(key, metrics);
+        }
+    };
+    private final Collection<String> fieldsOfResources;
+    private final Map<String, Metrics> recent = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Metrics> eldest) {
+            return size() > RECENT_METRICS;
+        }
+    };
+
+    private ProcessorContext<Void, Void> context;
+    private KeyValueStore<String, byte[]> store;
+
+    /** @param fieldsOfResources every tracked field as {@code resource|field}, the ranges a purge visits */
+    AnalyticsProcessor(AnalyticsSettings settings, Collection<String> fieldsOfResources) {
+        this.settings = settings;
+        this.aggregator = new Aggregator(settings);
+        this.fieldsOfResources = List.copyOf(fieldsOfResources);
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
+        this.store = context.getStateStore(TallyTopics.ANALYTICS_STORE);
+        recent.clear();
+        context.schedule(settings.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::purge);
+    }
+
+    @Override
+    public void close() {
+        recent.clear();
+    }
+
+    @Override
+    public void process(Record<String, Transaction> record) {
+        aggregator.apply(record.value(), Instant.ofEpochMilli(context.currentSystemTimeMs()), target);
+    }
+
+    private Metrics read(String key) {
+        Metrics metrics = recent.get(key);
+        if (metrics == null) {
+            byte[] stored = store.get(key);
+            metrics = stored == null ? null : MetricsCodec.decode(stored);
+        }
+        return metrics;
+    }
+
+    private void write(String key, Metrics metrics) {
+        store.put(key, MetricsCodec.encode(metrics));
+        recent.put(key, metrics);
+    }
+
+    /** Drops every bucket that ended longer ago than its granularity's retention. */
+    private void purge(long wallClockMs) {
+        Instant now = Instant.ofEpochMilli(wallClockMs);
+        List<String> expired = new ArrayList<>();
+        for (String resourceField : fieldsOfResources) {
+            int bar = resourceField.indexOf('|');
+            String resource = resourceField.substring(0, bar);
+            String field = resourceField.substring(bar + 1);
+            for (Granularity granularity : Granularity.values()) {
+                // A bucket whose start is before the cut-off's bucket start has ended before the cut-off.
+                Instant cutoff = now.minus(settings.retention().get(granularity));
+                Instant before = granularity.bucketOf(cutoff, settings.zoneOf(resource)).startInstant();
+                for (char kind : new char[] {'r', 'i'}) {
+                    String[] range = AnalyticsKeys.before(kind, resource, field, granularity, before);
+                    try (KeyValueIterator<String, byte[]> old = store.range(range[0], range[1])) {
+                        // The range's end is inclusive and is itself the key of the first bucket kept.
+                        old.forEachRemaining((KeyValue<String, byte[]> entry) -> {
+                            if (AnalyticsKeys.startOf(entry.key).isBefore(before)) {
+                                expired.add(entry.key);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+        for (String key : expired) {
+            store.delete(key);
+            recent.remove(key);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.tally.stream;
+
+import io.tally.analytics.PartialStores;
+import io.tally.ledger.RecordKey;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+
+/**
+ * The partial analytics of this instance's active tasks, one store per partition. A query that
+ * needs every partition fails with {@link IncompleteException} while some are elsewhere or
+ * still restoring, instead of answering with part of the data.
+ */
+public final class StreamsPartialStores implements PartialStores {
+    private final KafkaStreams streams;
+    private final int partitionCount;
+
+    /** @param partitionCount the partitions of the command topic, each holding one partial */
+    public StreamsPartialStores(KafkaStreams streams, int partitionCount) {
+        this.streams = streams;
+        this.partitionCount = partitionCount;
+    }
+
+    /** Some partitions are not queryable here now: rebalancing, restoring, or owned by another instance. */
+    public static final class IncompleteException extends RuntimeException {
+        public IncompleteException(String message) {
+            super(message);
+        }
+    }
+
+    @Override
+    public List<Partition> all() {
+        Set<Integer> here = new TreeSet<>();
+        for (var thread : streams.metadataForLocalThreads()) {
+            thread.activeTasks().forEach(task -> task.topicPartitions().forEach(p -> here.add(p.partition())));
+        }
+        if (here.size() != partitionCount) {
+            throw new IncompleteException("analytics need all " + partitionCount + " partitions; this instance is active for "
+                    + here + " (starting, rebalancing or scaled out); retry shortly");
+        }
+        List<Partition> partitions = new ArrayList<>();
+        for (int partition : here) {
+            partitions.add(partition(partition));
+        }
+        return partitions;
+    }
+
+    @Override
+    public Partition ownerOf(String resource, String id) {
+        return partition(TallyTopics.partitionOf(RecordKey.of(resource, id), partitionCount));
+    }
+
+    private Partition partition(int partition) {
+        ReadOnlyKeyValueStore<String, byte[]> store;
+        try {
+            store = streams.store(StoreQueryParameters.fromNameAndType(TallyTopics.ANALYTICS_STORE,
+                    QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition));
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            throw new IncompleteException("partition " + partition + " of the analytics is not queryable here: "
+                    + e.getMessage());
+        }
+        return new Partition() {
+            @Override
+            public byte[] get(String key) {
+                return store.get(key);
+            }
+
+            @Override
+            public void range(String from, String to, BiConsumer<String, byte[]> each) {
+                try (KeyValueIterator<String, byte[]> entries = store.range(from, to)) {
+                    entries.forEachRemaining(entry -> each.accept(entry.key, entry.value));
+                }
+            }
+        };
+    }
+}
