@@ -44,8 +44,13 @@ public final class AnalyticsKeys {
 
     /** The bucket start in a resource or record key. */
     public static Instant startOf(String key) {
+        return Instant.ofEpochSecond(startSecondOf(key));
+    }
+
+    /** The bucket start in a resource or record key, in epoch seconds. */
+    public static long startSecondOf(String key) {
         int at = afterBar(key, 4);
-        return Instant.ofEpochSecond(Long.parseLong(key.substring(at, at + WIDTH)) - SHIFT);
+        return Long.parseLong(key, at, at + WIDTH, 10) - SHIFT;
     }
 
     /** The range of keys, [from, to), of every bucket of a kind (r or i) that starts before {@code before}. */

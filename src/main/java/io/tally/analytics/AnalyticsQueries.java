@@ -5,8 +5,8 @@ import io.tally.ledger.ResourceSpec;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -113,14 +113,12 @@ public final class AnalyticsQueries {
         PriorityQueue<Ranked> best = new PriorityQueue<>(order);
         String from = AnalyticsKeys.recordsStart(resource, field, granularity, start);
         String to = AnalyticsKeys.recordsEnd(resource, field, granularity, start);
-        for (PartialStores.Partition partition : stores.all()) {
-            partition.range(from, to, (key, value) -> {
-                best.add(new Ranked(AnalyticsKeys.idOf(key), MetricsCodec.decode(value)));
-                if (best.size() > n) {
-                    best.poll();
-                }
-            });
-        }
+        stores.range(from, to, (key, value) -> {
+            best.add(new Ranked(AnalyticsKeys.idOf(key), MetricsCodec.decode(value)));
+            if (best.size() > n) {
+                best.poll();
+            }
+        });
         List<Ranked> ranked = new ArrayList<>(best);
         ranked.sort(order.reversed());
         return ranked;
@@ -131,45 +129,52 @@ public final class AnalyticsQueries {
         if (buckets.size() > MAX_BUCKETS) {
             throw new IllegalArgumentException("the query spans " + buckets.size() + " buckets, more than " + MAX_BUCKETS);
         }
-        Map<Instant, Metrics> found = subject.id() == null ? resourcePartials(subject, buckets) : recordMetrics(subject, buckets);
+        Metrics[] found = subject.id() == null ? resourcePartials(subject, buckets) : recordMetrics(subject, buckets);
         List<Row> rows = new ArrayList<>(buckets.size());
-        for (Bucket bucket : buckets) {
-            Metrics metrics = found.get(bucket.startInstant());
-            if (metrics != null) {
-                rows.add(new Row(bucket, metrics));
+        for (int i = 0; i < buckets.size(); i++) {
+            if (found[i] != null) {
+                rows.add(new Row(buckets.get(i), found[i]));
             } else if (fillGaps) {
-                rows.add(new Row(bucket, Metrics.EMPTY));
+                rows.add(new Row(buckets.get(i), Metrics.EMPTY));
             }
         }
         return rows;
     }
 
-    /** One range scan per partition over the run of buckets, merged by bucket. */
-    private Map<Instant, Metrics> resourcePartials(Subject subject, List<Bucket> buckets) {
-        Map<Instant, Metrics> merged = new HashMap<>();
+    /** One range scan over the run of buckets in every partition, merged by bucket. */
+    private Metrics[] resourcePartials(Subject subject, List<Bucket> buckets) {
+        Metrics[] merged = new Metrics[buckets.size()];
         if (buckets.isEmpty()) {
             return merged;
+        }
+        long[] starts = new long[buckets.size()];
+        for (int i = 0; i < starts.length; i++) {
+            starts[i] = buckets.get(i).startInstant().getEpochSecond();
         }
         Granularity granularity = buckets.get(0).granularity();
         String from = AnalyticsKeys.resource(subject.resource(), subject.field(), granularity, buckets.get(0).startInstant());
         String to = AnalyticsKeys.resource(subject.resource(), subject.field(), granularity,
                 buckets.get(buckets.size() - 1).startInstant());
-        for (PartialStores.Partition partition : stores.all()) {
-            partition.range(from, to, (key, value) ->
-                    merged.merge(AnalyticsKeys.startOf(key), MetricsCodec.decode(value), Metrics::merge));
-        }
+        stores.range(from, to, (key, value) -> {
+            int index = Arrays.binarySearch(starts, AnalyticsKeys.startSecondOf(key));
+            if (index >= 0) {
+                Metrics partial = MetricsCodec.decode(value);
+                merged[index] = merged[index] == null ? partial : merged[index].merge(partial);
+            }
+        });
         return merged;
     }
 
     /** A record lives in one partition: point reads there, one per bucket. */
-    private Map<Instant, Metrics> recordMetrics(Subject subject, List<Bucket> buckets) {
-        Map<Instant, Metrics> found = new HashMap<>();
+    private Metrics[] recordMetrics(Subject subject, List<Bucket> buckets) {
+        Metrics[] found = new Metrics[buckets.size()];
         PartialStores.Partition owner = stores.ownerOf(subject.resource(), subject.id());
-        for (Bucket bucket : buckets) {
+        for (int i = 0; i < found.length; i++) {
+            Bucket bucket = buckets.get(i);
             byte[] value = owner.get(AnalyticsKeys.record(subject.resource(), subject.field(), bucket.granularity(),
                     bucket.startInstant(), subject.id()));
             if (value != null) {
-                found.put(bucket.startInstant(), MetricsCodec.decode(value));
+                found[i] = MetricsCodec.decode(value);
             }
         }
         return found;

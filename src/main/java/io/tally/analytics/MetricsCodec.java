@@ -2,14 +2,10 @@ package io.tally.analytics;
 
 import io.tally.ledger.Op;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -27,62 +23,68 @@ public final class MetricsCodec {
     }
 
     public static byte[] encode(Metrics metrics) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
-            out.writeLong(metrics.count());
-            out.writeLong(metrics.records());
-            writeDecimal(out, metrics.sum());
-            if (metrics.count() > 0) {
-                writeDecimal(out, metrics.min());
-                writeDecimal(out, metrics.max());
-            }
-            out.writeByte(metrics.byOp().size());
-            for (Map.Entry<Op, Metrics.OpTotal> op : metrics.byOp().entrySet()) {
-                out.writeByte(op.getKey().ordinal());
-                out.writeLong(op.getValue().count());
-                writeDecimal(out, op.getValue().sum());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        byte[] sum = metrics.sum().unscaledValue().toByteArray();
+        byte[] min = metrics.count() > 0 ? metrics.min().unscaledValue().toByteArray() : null;
+        byte[] max = metrics.count() > 0 ? metrics.max().unscaledValue().toByteArray() : null;
+        int size = 1 + 8 + 8 + decimalSize(sum) + (min == null ? 0 : decimalSize(min) + decimalSize(max)) + 1;
+        byte[][] opSums = new byte[metrics.byOp().size()][];
+        int i = 0;
+        for (Metrics.OpTotal total : metrics.byOp().values()) {
+            opSums[i] = total.sum().unscaledValue().toByteArray();
+            size += 1 + 8 + decimalSize(opSums[i++]);
         }
-        return bytes.toByteArray();
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put(VERSION).putLong(metrics.count()).putLong(metrics.records());
+        putDecimal(out, metrics.sum().scale(), sum);
+        if (min != null) {
+            putDecimal(out, metrics.min().scale(), min);
+            putDecimal(out, metrics.max().scale(), max);
+        }
+        out.put((byte) opSums.length);
+        i = 0;
+        for (Map.Entry<Op, Metrics.OpTotal> op : metrics.byOp().entrySet()) {
+            out.put((byte) op.getKey().ordinal()).putLong(op.getValue().count());
+            putDecimal(out, op.getValue().sum().scale(), opSums[i++]);
+        }
+        return out.array();
     }
 
     public static Metrics decode(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            byte version = in.readByte();
+        ByteBuffer in = ByteBuffer.wrap(data);
+        try {
+            byte version = in.get();
             if (version != VERSION) {
                 throw new IllegalArgumentException("analytics metrics of unknown version " + version);
             }
-            long count = in.readLong();
-            long records = in.readLong();
-            BigDecimal sum = readDecimal(in);
-            BigDecimal min = count > 0 ? readDecimal(in) : null;
-            BigDecimal max = count > 0 ? readDecimal(in) : null;
-            int ops = in.readUnsignedByte();
+            long count = in.getLong();
+            long records = in.getLong();
+            BigDecimal sum = getDecimal(in);
+            BigDecimal min = count > 0 ? getDecimal(in) : null;
+            BigDecimal max = count > 0 ? getDecimal(in) : null;
+            int ops = Byte.toUnsignedInt(in.get());
             EnumMap<Op, Metrics.OpTotal> byOp = new EnumMap<>(Op.class);
-            for (int i = 0; i < ops; i++) {
-                Op op = OPS[in.readUnsignedByte()];
-                byOp.put(op, new Metrics.OpTotal(in.readLong(), readDecimal(in)));
+            for (int op = 0; op < ops; op++) {
+                Op which = OPS[Byte.toUnsignedInt(in.get())];
+                byOp.put(which, new Metrics.OpTotal(in.getLong(), getDecimal(in)));
             }
             return new Metrics(count, sum, min, max, records, byOp);
-        } catch (IOException e) {
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated analytics metrics", e);
         }
     }
 
-    private static void writeDecimal(DataOutputStream out, BigDecimal value) throws IOException {
-        byte[] unscaled = value.unscaledValue().toByteArray();
-        out.writeInt(value.scale());
-        out.writeByte(unscaled.length);
-        out.write(unscaled);
+    private static int decimalSize(byte[] unscaled) {
+        return 4 + 1 + unscaled.length;
     }
 
-    private static BigDecimal readDecimal(DataInputStream in) throws IOException {
-        int scale = in.readInt();
-        byte[] unscaled = new byte[in.readUnsignedByte()];
-        in.readFully(unscaled);
+    private static void putDecimal(ByteBuffer out, int scale, byte[] unscaled) {
+        out.putInt(scale).put((byte) unscaled.length).put(unscaled);
+    }
+
+    private static BigDecimal getDecimal(ByteBuffer in) {
+        int scale = in.getInt();
+        byte[] unscaled = new byte[Byte.toUnsignedInt(in.get())];
+        in.get(unscaled);
         return new BigDecimal(new BigInteger(unscaled), scale);
     }
 }

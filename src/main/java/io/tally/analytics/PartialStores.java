@@ -22,4 +22,11 @@ public interface PartialStores {
 
     /** The partition that holds the record {@code resource/id}. */
     Partition ownerOf(String resource, String id);
+
+    /** Every entry of every partition with {@code from <= key <= to}, each partition in key order. */
+    default void range(String from, String to, BiConsumer<String, byte[]> each) {
+        for (Partition partition : all()) {
+            partition.range(from, to, each);
+        }
+    }
 }

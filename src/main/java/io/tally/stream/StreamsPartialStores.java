@@ -4,12 +4,16 @@ import io.tally.analytics.PartialStores;
 import io.tally.ledger.RecordKey;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.RangeQuery;
+import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
@@ -56,6 +60,37 @@ public final class StreamsPartialStores implements PartialStores {
     @Override
     public Partition ownerOf(String resource, String id) {
         return partition(TallyTopics.partitionOf(RecordKey.of(resource, id), partitionCount));
+    }
+
+    /** One interactive query (IQv2) over every active partition, instead of a store lookup per partition. */
+    @Override
+    public void range(String from, String to, BiConsumer<String, byte[]> each) {
+        StateQueryRequest<KeyValueIterator<String, byte[]>> request = StateQueryRequest.inStore(TallyTopics.ANALYTICS_STORE)
+                .withQuery(RangeQuery.<String, byte[]>withRange(from, to))
+                .requireActive();
+        Map<Integer, QueryResult<KeyValueIterator<String, byte[]>>> results = streams.query(request).getPartitionResults();
+        try {
+            List<String> failed = new ArrayList<>();
+            for (int partition = 0; partition < partitionCount; partition++) {
+                QueryResult<KeyValueIterator<String, byte[]>> result = results.get(partition);
+                if (result == null || result.isFailure()) {
+                    failed.add(partition + (result == null ? " (not here)" : " (" + result.getFailureReason() + ")"));
+                }
+            }
+            if (!failed.isEmpty()) {
+                throw new IncompleteException("analytics need all " + partitionCount
+                        + " partitions; not queryable here now: " + failed + "; retry shortly");
+            }
+            for (QueryResult<KeyValueIterator<String, byte[]>> result : results.values()) {
+                result.getResult().forEachRemaining(entry -> each.accept(entry.key, entry.value));
+            }
+        } finally {
+            for (QueryResult<KeyValueIterator<String, byte[]>> result : results.values()) {
+                if (result.isSuccess()) {
+                    result.getResult().close();
+                }
+            }
+        }
     }
 
     private Partition partition(int partition) {

@@ -21,9 +21,10 @@ public final class StreamsProperties {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
         props.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toAbsolutePath().toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
-        // Bounded memory for the record cache in front of the stores; the audit log does not pass
-        // through it (transactions are forwarded one per command), so caching never conflates it.
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
+        // Bounded memory for the record cache in front of the stores. It conflates the analytics
+        // partials' writes within a commit (ten per command); the audit log does not pass through
+        // it (transactions are forwarded one per command), so caching never conflates that.
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
         // A task's input is keyed commands only; reading them in offset order is what the ledger needs.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
