@@ -3,6 +3,7 @@ package io.tally;
 import io.tally.analytics.AnalyticsQueries;
 import io.tally.cli.TallyCli;
 import io.tally.config.Settings;
+import io.tally.http.HttpApi;
 import io.tally.kafka.ApplyReport;
 import io.tally.kafka.EmbeddedKafka;
 import io.tally.kafka.TopicAdmin;
@@ -41,6 +42,7 @@ public final class Tally implements AutoCloseable {
     private final String bootstrapServers;
     private final KafkaStreams streams;
     private final AnalyticsQueries analytics;
+    private HttpApi http;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Tally(EmbeddedKafka broker, String bootstrapServers, KafkaStreams streams, AnalyticsQueries analytics) {
@@ -77,10 +79,20 @@ public final class Tally implements AutoCloseable {
                 LOG.error("Kafka Streams failed; shutting this instance down", error);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
+            int partitions = commandPartitions(bootstrap);
             AnalyticsQueries analytics = new AnalyticsQueries(
-                    new StreamsPartialStores(streams, commandPartitions(bootstrap)), settings.resources(), settings.analytics());
+                    new StreamsPartialStores(streams, partitions), settings.resources(), settings.analytics());
             Tally tally = new Tally(broker, bootstrap, streams, analytics);
             streams.start();
+            if (settings.http().enabled()) {
+                try {
+                    tally.http = HttpApi.start(settings, bootstrap, streams, partitions, analytics);
+                } catch (RuntimeException e) {
+                    streams.close(Duration.ofSeconds(30));
+                    throw e;
+                }
+                LOG.info("REST API on http://{}:{}/", settings.http().host(), tally.http.port());
+            }
             LOG.info("Tally started on {} ({}), resources {}", bootstrap, broker != null ? "embedded broker" : "cluster",
                     settings.resources().keySet());
             return tally;
@@ -118,6 +130,14 @@ public final class Tally implements AutoCloseable {
         return analytics;
     }
 
+    /** The port the REST API listens on. */
+    public int httpPort() {
+        if (http == null) {
+            throw new IllegalStateException("the REST API is disabled (http.enabled: false)");
+        }
+        return http.port();
+    }
+
     public String bootstrapServers() {
         return bootstrapServers;
     }
@@ -128,6 +148,9 @@ public final class Tally implements AutoCloseable {
 
     @Override
     public void close() {
+        if (http != null) {
+            http.close();
+        }
         // Leaving the group on a clean close lets the rest of the group rebalance at once instead
         // of waiting out the session timeout of a member that will not come back.
         streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)

@@ -1,5 +1,6 @@
 package io.tally.cli;
 
+import io.tally.config.HttpSettings;
 import io.tally.config.Settings;
 
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ final class BenchSettings {
         return new Settings(bootstrap, 0, work.resolve("kafka"), "tally-bench", work.resolve("state"),
                 base.processingGuarantee(), base.commitInterval(), base.streamThreads(), partitions,
                 base.replicationFactor(), false, base.dedupeHorizon(), base.maxPendingPerRecord(), base.maxCommandBytes(),
-                base.resources(), base.analytics());
+                base.resources(), base.analytics(),
+                new HttpSettings(false, "127.0.0.1", 0, base.http().syncTimeout(), base.http().maxBodyBytes()));
     }
 }

@@ -18,8 +18,9 @@ import java.util.SplittableRandom;
 /**
  * The benchmark's commands: every wallet is created first, then a mix of deposits (70%),
  * withdrawals (20%, some refused below zero) and counter increments (10%); half carry a client
- * transaction id so the dedupe path is measured too, and a quarter an event time within the past
- * year so the analytics fill a year of buckets. Seeded, so runs are comparable.
+ * transaction id so the dedupe path is measured too, and one in fifty a late event time within
+ * the past year (backfills and corrections) so the analytics fill a year of buckets while most
+ * changes land in the current ones, as they do in a live ledger. Seeded, so runs are comparable.
  */
 final class Workload {
     private static final long SEED = 20251009L;
@@ -71,7 +72,7 @@ final class Workload {
     private static Keyed change(SplittableRandom random, int records, int index, long now) {
         int roll = random.nextInt(100);
         String extra = index % 2 == 0 ? ",\"txId\":\"bench-" + index + "\"" : "";
-        if (index % 4 == 1) {
+        if (index % 50 == 1) {
             extra += ",\"at\":\"" + java.time.Instant.ofEpochMilli(now - random.nextLong(YEAR_MS)) + "\"";
         }
         if (roll >= 90) {

@@ -23,6 +23,7 @@ import java.util.Map;
  * @param maxPendingPerRecord   how many changes may wait for one record to be created
  * @param maxCommandBytes       the largest command message accepted; bigger ones are rejected as MALFORMED
  * @param analytics             calendar zones and how long each granularity of analytics is kept
+ * @param http                  the REST API
  */
 public record Settings(
         String bootstrapServers,
@@ -40,7 +41,8 @@ public record Settings(
         int maxPendingPerRecord,
         int maxCommandBytes,
         Map<String, ResourceSpec> resources,
-        AnalyticsSettings analytics) {
+        AnalyticsSettings analytics,
+        HttpSettings http) {
 
     public Settings {
         resources = Map.copyOf(resources);
@@ -53,12 +55,18 @@ public record Settings(
     public Settings withApplyTopics(boolean apply) {
         return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, apply, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources, analytics);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, http);
+    }
+
+    public Settings withHttp(HttpSettings settings) {
+        return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
+                commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, settings);
     }
 
     public Settings withBootstrapServers(String servers) {
         return new Settings(servers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources, analytics);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, http);
     }
 }

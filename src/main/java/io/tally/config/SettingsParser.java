@@ -32,8 +32,9 @@ final class SettingsParser {
     private static final Set<String> TOP_LEVEL = Set.of("bootstrapServers", "embeddedPort", "dataDir",
             "applicationId", "stateDir", "processingGuarantee", "commitInterval", "streamThreads", "topicPartitions",
             "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources",
-            "analytics");
+            "analytics", "http");
     private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone");
+    private static final Set<String> HTTP_KEYS = Set.of("enabled", "host", "port", "syncTimeout", "maxBodyBytes");
     private static final Set<String> ANALYTICS_KEYS = Set.of("zone", "retention", "purgeInterval");
     private static final Set<String> FIELD_KEYS = Set.of("scale", "minimum", "maximum", "initial", "reducer");
     private static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
@@ -63,7 +64,16 @@ final class SettingsParser {
                 integer(tree, "maxPendingPerRecord", 0, 1_000_000),
                 integer(tree, "maxCommandBytes", 256, 16 * 1024 * 1024),
                 resources(tree.get("resources")),
-                analytics(map("analytics", tree.get("analytics")), map("resources", tree.get("resources"))));
+                analytics(map("analytics", tree.get("analytics")), map("resources", tree.get("resources"))),
+                http(map("http", tree.get("http"))));
+    }
+
+    private static HttpSettings http(Map<String, Object> tree) {
+        checkKeys("http.", tree, HTTP_KEYS);
+        return new HttpSettings(bool("http", tree, "enabled"), nonBlank("http.host", text("http.host", tree.get("host"))),
+                integer("http", tree, "port", 0, 65535),
+                duration("http.syncTimeout", text("http.syncTimeout", tree.get("syncTimeout")), Duration.ofMillis(1)),
+                integer("http", tree, "maxBodyBytes", 256, 16 * 1024 * 1024));
     }
 
     private static AnalyticsSettings analytics(Map<String, Object> tree, Map<String, Object> resources) {
@@ -113,6 +123,9 @@ final class SettingsParser {
         Map<String, ResourceSpec> specs = new LinkedHashMap<>();
         for (Map.Entry<String, Object> entry : resources.entrySet()) {
             String key = "resources." + entry.getKey();
+            if (entry.getKey().equals("analytics")) {
+                throw new SettingsException(key, "'analytics' is reserved: the REST API serves analytics under /v1/analytics");
+            }
             if (!RecordKey.validResource(entry.getKey())) {
                 throw new SettingsException(key, "a resource name is lower-case letters, digits, '_' and '-', "
                         + "starting with a letter, at most 64 characters");

@@ -18,4 +18,12 @@ public final class TxIds {
         long low = 0x8000_0000_0000_0000L | (offset & 0x3FFF_FFFF_FFFF_FFFFL);
         return new UUID(high, low).toString();
     }
+
+    /** A UUIDv7 for a caller that picks its own id (the REST API): Unix milliseconds, then random bits. */
+    public static String fresh(long timestampMillis, long randomHigh, long randomLow) {
+        long millis = timestampMillis & 0xFFFF_FFFF_FFFFL;
+        long high = (millis << 16) | 0x7000L | (randomHigh & 0x0FFFL);
+        long low = 0x8000_0000_0000_0000L | (randomLow & 0x3FFF_FFFF_FFFF_FFFFL);
+        return new UUID(high, low).toString();
+    }
 }

@@ -3,11 +3,15 @@ package io.tally.stream;
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
@@ -15,6 +19,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.tally.ledger.Command;
+import io.tally.ledger.Op;
 import io.tally.ledger.Transaction;
 
 import java.io.IOException;
@@ -41,6 +46,9 @@ public final class Json {
                 .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
                 .serializationInclusion(JsonInclude.Include.NON_NULL)
                 .addModule(new JavaTimeModule())
+                .addModule(new SimpleModule("tally-ops")
+                        .addSerializer(Op.class, new OpWriter())
+                        .addDeserializer(Op.class, new OpReader()))
                 .addMixIn(Command.class, RawMeta.class)
                 .addMixIn(Transaction.class, RawMeta.class)
                 .build();
@@ -48,6 +56,23 @@ public final class Json {
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(64).maxNumberLength(100).build());
         return mapper;
+    }
+
+    /** Operations travel by their wire names everywhere: {@code "add"}, as in commands. */
+    static final class OpWriter extends JsonSerializer<Op> {
+        @Override
+        public void serialize(Op op, JsonGenerator generator, SerializerProvider provider) throws IOException {
+            generator.writeString(op.wireName());
+        }
+    }
+
+    static final class OpReader extends JsonDeserializer<Op> {
+        @Override
+        public Op deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            String name = parser.getValueAsString();
+            return Op.fromWire(name == null ? null : name.toLowerCase(java.util.Locale.ROOT))
+                    .orElseThrow(() -> context.weirdStringException(name, Op.class, "not an operation"));
+        }
     }
 
     /** Writes {@code meta} as the JSON object it was, and reads it back as text. */

@@ -124,7 +124,7 @@ class TallyTopologyTest {
         assertThat(add.get("amount").isTextual()).isTrue();
         assertThat(add.get("after").textValue()).isEqualTo("12.50");
         assertThat(add.get("txId").textValue()).isEqualTo("order-17");
-        assertThat(add.get("op").textValue()).isEqualTo("ADD");
+        assertThat(add.get("op").textValue()).isEqualTo("add");
         assertThat(add.get("sequence").asLong()).isEqualTo(2);
     }
 

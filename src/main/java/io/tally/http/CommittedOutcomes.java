@@ -1,0 +1,136 @@
+package io.tally.http;
+
+import io.tally.ledger.Transaction;
+import io.tally.stream.RejectionRecord;
+import io.tally.stream.TallyTopics;
+import io.tally.stream.TallyTopology;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What became of a command, as committed: a consumer reading {@code tally.transactions} and
+ * {@code tally.rejections} with read_committed completes the writes waiting on a transaction id.
+ * It starts at the end of both topics, so only writes made after it started are answered; a
+ * "sync" write is therefore acknowledged only after the Kafka transaction holding its result has
+ * committed (DESIGN.md decision 6).
+ */
+final class CommittedOutcomes implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CommittedOutcomes.class);
+
+    /** A committed transaction or rejection. */
+    sealed interface Outcome permits Applied, Refused {
+    }
+
+    record Applied(Transaction transaction) implements Outcome {
+    }
+
+    record Refused(RejectionRecord rejection) implements Outcome {
+    }
+
+    private final Map<String, CompletableFuture<Outcome>> waiting = new ConcurrentHashMap<>();
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Thread thread;
+    private final CountDownLatch positioned = new CountDownLatch(1);
+    private volatile boolean running = true;
+
+    CommittedOutcomes(String bootstrap) {
+        consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20), new StringDeserializer(), new ByteArrayDeserializer());
+        thread = new Thread(this::run, "tally-outcomes");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            if (!positioned.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("could not start reading " + TallyTopics.TRANSACTIONS + " within 60s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting", e);
+        }
+    }
+
+    /** Registers interest in a transaction id; call before producing the command so no outcome is missed. */
+    CompletableFuture<Outcome> expect(String txId) {
+        return waiting.computeIfAbsent(txId, id -> new CompletableFuture<>());
+    }
+
+    void forget(String txId) {
+        waiting.remove(txId);
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(TallyTopics.TRANSACTIONS, TallyTopics.REJECTIONS)) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            positioned.countDown();
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    complete(record);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("stopped reading committed outcomes; sync writes will time out", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void complete(ConsumerRecord<String, byte[]> record) {
+        if (waiting.isEmpty() || record.value() == null) {
+            return;
+        }
+        Outcome outcome;
+        String txId;
+        if (record.topic().equals(TallyTopics.TRANSACTIONS)) {
+            Transaction transaction = TallyTopology.TRANSACTION_SERDE.deserialize(record.topic(), record.value());
+            outcome = new Applied(transaction);
+            txId = transaction.txId();
+        } else {
+            RejectionRecord rejection = TallyTopology.REJECTION_SERDE.deserialize(record.topic(), record.value());
+            outcome = new Refused(rejection);
+            txId = rejection.txId();
+        }
+        CompletableFuture<Outcome> future = txId == null ? null : waiting.remove(txId);
+        if (future != null) {
+            future.complete(outcome);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,344 @@
+package io.tally.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.tally.analytics.AnalyticsQueries;
+import io.tally.config.HttpSettings;
+import io.tally.config.Settings;
+import io.tally.ledger.Consistency;
+import io.tally.ledger.FieldSpec;
+import io.tally.ledger.Op;
+import io.tally.ledger.RecordKey;
+import io.tally.ledger.ResourceSpec;
+import io.tally.ledger.TxIds;
+import io.tally.stream.Json;
+import io.tally.stream.StreamsPartialStores;
+import io.tally.stream.TallyTopics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Tally's REST API on Javalin: writes become commands on {@code tally.commands} (validated first,
+ * so bad input produces nothing), reads come from this instance's stores, analytics from the
+ * query service. Errors are {@code {"error": CODE, "message": ...}} with the fitting status.
+ */
+public final class HttpApi implements AutoCloseable {
+    private final Settings settings;
+    private final KafkaStreams streams;
+    private final int partitions;
+    private final AnalyticsHandler analytics;
+    private final KafkaProducer<String, byte[]> producer;
+    private final CommittedOutcomes outcomes;
+    private final Javalin app;
+
+    private HttpApi(Settings settings, String bootstrap, KafkaStreams streams, int partitions, AnalyticsQueries queries) {
+        this.settings = settings;
+        this.streams = streams;
+        this.partitions = partitions;
+        this.analytics = new AnalyticsHandler(queries, settings);
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000), new StringSerializer(), new ByteArraySerializer());
+        this.outcomes = new CommittedOutcomes(bootstrap);
+        HttpSettings http = settings.http();
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = http.maxBodyBytes();
+            config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+        });
+        routes();
+    }
+
+    /** Starts serving; the port is chosen when the settings say 0. */
+    public static HttpApi start(Settings settings, String bootstrap, KafkaStreams streams, int partitions,
+                                AnalyticsQueries queries) {
+        HttpApi api = new HttpApi(settings, bootstrap, streams, partitions, queries);
+        api.app.start(settings.http().host(), settings.http().port());
+        return api;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void routes() {
+        app.get("/health/live", ctx -> health(ctx, streams.state().isRunningOrRebalancing()));
+        app.get("/health/ready", ctx -> health(ctx, streams.state() == KafkaStreams.State.RUNNING));
+        app.get("/openapi.json", this::openApi);
+        // Analytics first: "analytics" is a reserved resource name, so these paths never mean a record.
+        app.get("/v1/analytics/{resource}/{field}/top", analytics::top);
+        app.get("/v1/analytics/{resource}/{field}", analytics::rows);
+        app.post("/v1/{resource}/{id}", this::create);
+        app.get("/v1/{resource}/{id}", this::read);
+        app.delete("/v1/{resource}/{id}", this::delete);
+        app.post("/v1/{resource}/{id}/{field}/{op}", this::change);
+        app.exception(ApiError.class, (error, ctx) -> {
+            if (error.retryAfterSeconds != null) {
+                ctx.header("Retry-After", String.valueOf(error.retryAfterSeconds));
+            }
+            ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage()));
+        });
+        app.exception(StreamsPartialStores.IncompleteException.class, (error, ctx) ->
+                ctx.header("Retry-After", "1").status(503).json(Map.of("error", "UNAVAILABLE", "message", error.getMessage())));
+        app.exception(HttpResponseException.class, (error, ctx) -> ctx.status(error.getStatus())
+                .json(Map.of("error", error.getStatus() == 413 ? "TOO_LARGE" : "BAD_REQUEST", "message", error.getMessage())));
+        app.error(404, ctx -> {
+            if (ctx.result() == null) {
+                ctx.json(Map.of("error", "NOT_FOUND", "message", "no such endpoint: " + ctx.method() + " " + ctx.path()));
+            }
+        });
+        app.error(405, ctx -> ctx.json(Map.of("error", "METHOD_NOT_ALLOWED", "message", ctx.method() + " is not allowed on " + ctx.path())));
+    }
+
+    private void health(Context ctx, boolean ok) {
+        ctx.status(ok ? 200 : 503).json(Map.of("state", streams.state().name()));
+    }
+
+    private void openApi(Context ctx) throws IOException {
+        try (InputStream spec = HttpApi.class.getResourceAsStream("/openapi.json")) {
+            ctx.contentType("application/json").result(spec.readAllBytes());
+        }
+    }
+
+    private void create(Context ctx) throws Exception {
+        ResourceSpec resource = resource(ctx);
+        String id = id(ctx);
+        ObjectNode command = command(Op.CREATE, resource, id);
+        JsonNode body = body(ctx, true);
+        if (body != null) {
+            ObjectNode values = command.putObject("values");
+            Iterator<Map.Entry<String, JsonNode>> fields = body.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                if (field.getKey().equals("meta")) {
+                    command.set("meta", meta(field.getValue()));
+                    continue;
+                }
+                FieldSpec spec = field(resource, field.getKey());
+                values.put(spec.name(), amount(field.getValue(), spec, field.getKey()));
+            }
+        }
+        send(ctx, resource, command);
+    }
+
+    private void delete(Context ctx) throws Exception {
+        ResourceSpec resource = resource(ctx);
+        send(ctx, resource, command(Op.DELETE, resource, id(ctx)));
+    }
+
+    private void change(Context ctx) throws Exception {
+        ResourceSpec resource = resource(ctx);
+        String id = id(ctx);
+        Op op = Op.fromWire(ctx.pathParam("op")).filter(Op::touchesField).orElseThrow(() -> new ApiError(404, "NOT_FOUND",
+                "unknown operation '" + ctx.pathParam("op") + "'; use add, sub, set, increment or decrement"));
+        FieldSpec field = field(resource, ctx.pathParam("field"));
+        ObjectNode command = command(op, resource, id);
+        command.put("field", field.name());
+        JsonNode body = body(ctx, op == Op.INCREMENT || op == Op.DECREMENT);
+        if (body != null) {
+            Iterator<String> names = body.fieldNames();
+            while (names.hasNext()) {
+                String name = names.next();
+                if (!name.equals("amount") && !name.equals("meta")) {
+                    throw ApiError.badRequest("unknown body field '" + name + "'; a change takes amount and meta");
+                }
+            }
+            if (body.hasNonNull("amount")) {
+                command.put("amount", amount(body.get("amount"), field, "amount"));
+            }
+            if (body.has("meta")) {
+                command.set("meta", meta(body.get("meta")));
+            }
+        }
+        if (!command.has("amount") && op != Op.INCREMENT && op != Op.DECREMENT) {
+            throw ApiError.badRequest(op.wireName() + " needs an amount, e.g. {\"amount\": \"12.50\"}");
+        }
+        send(ctx, resource, command);
+    }
+
+    private void read(Context ctx) {
+        ResourceSpec resource = resource(ctx);
+        String key = RecordKey.of(resource.name(), id(ctx));
+        int partition = TallyTopics.partitionOf(key, partitions);
+        byte[] record;
+        try {
+            ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                    TallyTopics.RECORDS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition));
+            record = store.get(key);
+        } catch (InvalidStateStoreException e) {
+            throw ApiError.unavailable("partition " + partition + " of the records is not queryable on this instance now "
+                    + "(starting, rebalancing, or owned by another instance): " + e.getMessage());
+        }
+        JsonNode state = record == null ? null : parse(record);
+        if (state == null || !state.path("live").asBoolean()) {
+            throw new ApiError(404, "RECORD_NOT_FOUND", key + " does not exist" + (state == null ? "" : " (deleted)"));
+        }
+        ctx.contentType("application/json").result(record);
+    }
+
+    private ObjectNode command(Op op, ResourceSpec resource, String id) {
+        ObjectNode command = Json.MAPPER.createObjectNode();
+        command.put("op", op.wireName()).put("resource", resource.name()).put("id", id);
+        return command;
+    }
+
+    /** Produces the command; a sync write then waits for its committed outcome, an async one answers 202. */
+    private void send(Context ctx, ResourceSpec resource, ObjectNode command) throws Exception {
+        boolean sync = mode(ctx, resource) == Consistency.SYNC;
+        String txId = ctx.header("Idempotency-Key");
+        if (txId != null && !RecordKey.validTxId(txId)) {
+            throw ApiError.badRequest("Idempotency-Key must be 1-" + RecordKey.MAX_TX_ID_LENGTH
+                    + " letters, digits or . _ : -");
+        }
+        if (txId == null) {
+            java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+            txId = TxIds.fresh(System.currentTimeMillis(), random.nextLong(), random.nextLong());
+        }
+        command.put("txId", txId);
+        String key = RecordKey.of(resource.name(), command.get("id").asText());
+        CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(txId) : null;
+        try {
+            producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, key, Json.MAPPER.writeValueAsBytes(command)))
+                    .get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            outcomes.forget(txId);
+            throw new ApiError(503, "UNAVAILABLE", "the command could not be written to Kafka: "
+                    + (e instanceof ExecutionException ? e.getCause().getMessage() : "timed out"), 1);
+        }
+        if (!sync) {
+            ctx.status(202).json(Map.of("txId", txId, "status", "accepted"));
+            return;
+        }
+        try {
+            Writes.answer(ctx, outcome.get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            outcomes.forget(txId);
+            ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", txId, "message", "no committed outcome within "
+                    + settings.http().syncTimeout().toMillis() + " ms; the command is on the log and may still apply "
+                    + "(a change to a record not yet created waits for its create)"));
+        }
+    }
+
+    private static Consistency mode(Context ctx, ResourceSpec resource) {
+        String mode = ctx.queryParam("mode");
+        if (mode == null) {
+            return resource.consistency();
+        }
+        return switch (mode.toLowerCase(Locale.ROOT)) {
+            case "sync" -> Consistency.SYNC;
+            case "async" -> Consistency.ASYNC;
+            default -> throw ApiError.badRequest("mode must be sync or async, got '" + mode + "'");
+        };
+    }
+
+    private ResourceSpec resource(Context ctx) {
+        String name = ctx.pathParam("resource");
+        ResourceSpec resource = settings.resources().get(name);
+        if (resource == null) {
+            throw new ApiError(404, "UNKNOWN_RESOURCE", "unknown resource '" + name + "'; resources are "
+                    + new java.util.TreeSet<>(settings.resources().keySet()));
+        }
+        return resource;
+    }
+
+    private static String id(Context ctx) {
+        String id = ctx.pathParam("id");
+        String problem = RecordKey.idProblem(id);
+        if (problem != null) {
+            throw ApiError.badRequest(problem);
+        }
+        return id;
+    }
+
+    private static FieldSpec field(ResourceSpec resource, String name) {
+        FieldSpec field = resource.field(name);
+        if (field == null) {
+            throw new ApiError(404, "UNKNOWN_FIELD", "field '" + name + "' is not tracked on " + resource.name()
+                    + "; its fields are " + resource.fields().keySet());
+        }
+        return field;
+    }
+
+    /** The JSON object body, or null when empty and {@code optional}. */
+    private static JsonNode body(Context ctx, boolean optional) {
+        byte[] bytes = ctx.bodyAsBytes();
+        if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+            if (optional) {
+                return null;
+            }
+            throw ApiError.badRequest("a JSON body is needed, e.g. {\"amount\": \"12.50\"}");
+        }
+        JsonNode body = parse(bytes);
+        if (body == null || !body.isObject()) {
+            throw ApiError.badRequest("the body must be a JSON object");
+        }
+        return body;
+    }
+
+    private static JsonNode parse(byte[] bytes) {
+        try {
+            return Json.MAPPER.readTree(bytes);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiError.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiError.badRequest("the body cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** An amount as a JSON number or string, checked against the field's scale; its exact text goes on. */
+    private static String amount(JsonNode value, FieldSpec field, String name) {
+        String text;
+        if (value.isNumber()) {
+            text = value.decimalValue().toPlainString();
+        } else if (value.isTextual()) {
+            text = value.asText();
+        } else {
+            throw ApiError.badRequest(name + " must be a number or a decimal string, got " + value.getNodeType());
+        }
+        if (io.tally.ledger.Amounts.parse(text, field.scale()) instanceof io.tally.ledger.Amounts.Invalid invalid) {
+            throw new ApiError(422, "BAD_AMOUNT", name + ": " + invalid.reason());
+        }
+        return text;
+    }
+
+    private static JsonNode meta(JsonNode meta) {
+        if (!meta.isObject()) {
+            throw ApiError.badRequest("meta must be a JSON object");
+        }
+        return meta;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        outcomes.close();
+        producer.close(java.time.Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,174 @@
+package io.tally.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.Tally;
+import io.tally.config.HttpSettings;
+import io.tally.config.Settings;
+import io.tally.kafka.EmbeddedKafka;
+import io.tally.stream.Json;
+import io.tally.stream.TallyTopics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The REST API of one instance on a real broker: sync and async writes, reads, analytics, and bad input that produces nothing. */
+class HttpApiIntegrationTest {
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    static Path dir;
+    private static EmbeddedKafka broker;
+    private static Tally tally;
+    private static String base;
+
+    @BeforeAll
+    static void start() {
+        broker = EmbeddedKafka.start(dir.resolve("kafka"), 0);
+        Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state"), "tally-http-it", 4)
+                .withHttp(new HttpSettings(true, "127.0.0.1", 0, Duration.ofSeconds(20), 4096));
+        tally = Tally.start(settings);
+        base = "http://127.0.0.1:" + tally.httpPort();
+        await().atMost(Duration.ofSeconds(90)).until(() -> call("GET", "/health/ready", null, Map.of()).statusCode() == 200);
+    }
+
+    @AfterAll
+    static void stop() {
+        tally.close();
+        broker.close();
+    }
+
+    private static HttpResponse<String> call(String method, String path, String body, Map<String, String> headers)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    @Test
+    void syncWritesAnswerWithTheCommittedOutcomeAndReadsSeeThem() throws Exception {
+        HttpResponse<String> created = call("POST", "/v1/wallets/h1", "{\"balance\": \"10\"}", Map.of());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        assertThat(json(created).get("op").asText()).isEqualTo("create");
+
+        HttpResponse<String> added = call("POST", "/v1/wallets/h1/balance/add", "{\"amount\": 12.5, \"meta\": {\"user\": \"ann\"}}",
+                Map.of("Idempotency-Key", "pay-1"));
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+        assertThat(json(added).get("after").asText()).isEqualTo("22.50");
+        assertThat(json(added).get("meta").get("user").asText()).isEqualTo("ann");
+
+        HttpResponse<String> again = call("POST", "/v1/wallets/h1/balance/add", "{\"amount\": 12.5}",
+                Map.of("Idempotency-Key", "pay-1"));
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(json(again).get("error").asText()).isEqualTo("DUPLICATE");
+
+        HttpResponse<String> tooMuch = call("POST", "/v1/wallets/h1/balance/sub", "{\"amount\": \"100\"}", Map.of());
+        assertThat(tooMuch.statusCode()).isEqualTo(422);
+        assertThat(json(tooMuch).get("error").asText()).isEqualTo("BELOW_MINIMUM");
+        assertThat(json(tooMuch).get("message").asText()).contains("below its minimum");
+
+        HttpResponse<String> read = call("GET", "/v1/wallets/h1", null, Map.of());
+        assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(json(read).get("fields").get("balance").asText()).isEqualTo("22.50");
+        assertThat(json(read).get("version").asLong()).isEqualTo(2);
+
+        HttpResponse<String> clicked = call("POST", "/v1/counters/h1/stats.clicks/increment", null, Map.of());
+        assertThat(clicked.statusCode()).isEqualTo(202);
+        assertThat(json(clicked).get("txId").asText()).isNotBlank();
+        await().atMost(Duration.ofSeconds(30)).until(() -> call("GET", "/v1/counters/h1", null, Map.of()).statusCode() == 200);
+
+        HttpResponse<String> day = call("GET", "/v1/analytics/wallets/balance?period=day&last=1&breakdown=operations&id=h1",
+                null, Map.of());
+        assertThat(day.statusCode()).as(day.body()).isEqualTo(200);
+        JsonNode row = json(day).get("rows").get(0);
+        assertThat(row.get("count").asLong()).isEqualTo(2);
+        assertThat(row.get("sum").asText()).isEqualTo("22.50");
+        assertThat(row.get("operations").get("add").get("sum").asText()).isEqualTo("12.50");
+
+        HttpResponse<String> top = call("GET", "/v1/analytics/wallets/balance/top?period=day&by=sum&limit=3", null, Map.of());
+        assertThat(top.statusCode()).as(top.body()).isEqualTo(200);
+        assertThat(json(top).get("records").get(0).get("id").asText()).isEqualTo("h1");
+
+        HttpResponse<String> deleted = call("DELETE", "/v1/wallets/h1", null, Map.of());
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        HttpResponse<String> gone = call("GET", "/v1/wallets/h1", null, Map.of());
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(json(gone).get("error").asText()).isEqualTo("RECORD_NOT_FOUND");
+    }
+
+    @Test
+    void badInputGetsAClearFourHundredAndProducesNothing() throws Exception {
+        long before = commandsWritten();
+        Map<String, Integer> expected = Map.ofEntries(
+                Map.entry("POST /v1/wallets/b1/balance/add {not json", 400),
+                Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": true}", 400),
+                Map.entry("POST /v1/wallets/b1/balance/add [1]", 400),
+                Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": \"1.001\"}", 422),
+                Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": \"NaN\"}", 422),
+                Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": \"1\", \"extra\": 1}", 400),
+                Map.entry("POST /v1/wallets/b1/balance/add", 400),
+                Map.entry("POST /v1/wallets/b1/balance/add?mode=maybe {\"amount\": \"1\"}", 400),
+                Map.entry("POST /v1/wallets/b1/balance/transfer {\"amount\": \"1\"}", 404),
+                Map.entry("POST /v1/wallets/b1/points/add {\"amount\": \"1\"}", 404),
+                Map.entry("POST /v1/nope/b1/balance/add {\"amount\": \"1\"}", 404),
+                Map.entry("POST /v1/wallets/b1 {\"points\": \"1\"}", 404),
+                Map.entry("GET /v1/analytics/wallets/balance?period=fortnight&last=3", 400),
+                Map.entry("GET /v1/analytics/wallets/balance?period=day", 400),
+                Map.entry("GET /v1/analytics/wallets/balance?period=day&last=x", 400),
+                Map.entry("GET /v1/analytics/wallets/balance?period=week&within=2025-10-09", 400),
+                Map.entry("GET /v1/analytics/wallets/balance?period=day&within=2025-W60", 400),
+                Map.entry("GET /v1/analytics/nope/balance?period=day&last=3", 404),
+                Map.entry("GET /v1/analytics/wallets/points?period=day&last=3", 404),
+                Map.entry("GET /v2/anything", 404));
+        for (Map.Entry<String, Integer> request : expected.entrySet()) {
+            String[] parts = request.getKey().split(" ", 3);
+            HttpResponse<String> response = call(parts[0], parts[1], parts.length > 2 ? parts[2] : null,
+                    Map.of("Content-Type", "application/json"));
+            assertThat(response.statusCode()).as(request.getKey() + " → " + response.body()).isEqualTo(request.getValue());
+            assertThat(json(response).get("message").asText()).as(request.getKey()).isNotBlank();
+        }
+        String huge = "{\"amount\": \"1\", \"meta\": {\"pad\": \"" + "x".repeat(10_000) + "\"}}";
+        HttpResponse<String> tooLarge = call("POST", "/v1/wallets/b1/balance/add", huge, Map.of());
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(commandsWritten()).isEqualTo(before);
+    }
+
+    @Test
+    void publishesItsOpenApiDescription() throws Exception {
+        JsonNode spec = json(call("GET", "/openapi.json", null, Map.of()));
+        assertThat(spec.get("openapi").asText()).startsWith("3.");
+        assertThat(spec.get("paths").fieldNames()).toIterable().contains("/v1/{resource}/{id}",
+                "/v1/{resource}/{id}/{field}/{op}", "/v1/analytics/{resource}/{field}",
+                "/v1/analytics/{resource}/{field}/top", "/health/live", "/health/ready");
+    }
+
+    private static long commandsWritten() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            Map<TopicPartition, OffsetSpec> latest = IntStream.range(0, 4).boxed().collect(Collectors.toMap(
+                    p -> new TopicPartition(TallyTopics.COMMANDS, p), p -> OffsetSpec.latest()));
+            return admin.listOffsets(latest).all().get().values().stream().mapToLong(info -> info.offset()).sum();
+        }
+    }
+}
