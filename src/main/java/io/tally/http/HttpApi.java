@@ -72,6 +72,12 @@ public final class HttpApi implements AutoCloseable {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = http.maxBodyBytes();
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            // The dashboard: static files from the classpath folder public/, served at /.
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = "/public";
+                files.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+            });
         });
         routes();
     }
