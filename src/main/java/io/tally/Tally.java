@@ -65,38 +65,39 @@ public final class Tally implements AutoCloseable {
     public static Tally start(Settings settings) {
         EmbeddedKafka broker = settings.embedded() ? EmbeddedKafka.start(settings.dataDir(), settings.embeddedPort()) : null;
         String bootstrap = broker != null ? broker.bootstrapServers() : settings.bootstrapServers();
+        HttpApi http = null;
         try {
             if (settings.applyTopics()) {
                 LOG.info("topics: {}", applyTopics(settings, bootstrap));
             }
             Ledger ledger = new Ledger(settings.resources(), settings.maxPendingPerRecord());
+            int partitions = commandPartitions(bootstrap);
+            http = settings.http().enabled() ? HttpApi.bind(settings, bootstrap, partitions) : null;
+            String applicationServer = http == null ? null : http.advertised().host() + ":" + http.advertised().port();
             KafkaStreams streams = new KafkaStreams(
                     TallyTopology.build(ledger, settings.dedupeHorizon(), settings.maxCommandBytes(),
                             settings.analytics()),
-                    StreamsProperties.of(settings, bootstrap));
+                    StreamsProperties.of(settings, bootstrap, applicationServer));
             // A bug in the ledger must not be skipped over: stop this instance and let it be restarted.
             streams.setUncaughtExceptionHandler(error -> {
                 LOG.error("Kafka Streams failed; shutting this instance down", error);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
-            int partitions = commandPartitions(bootstrap);
-            AnalyticsQueries analytics = new AnalyticsQueries(
+            AnalyticsQueries analytics = http != null ? http.attach(streams) : new AnalyticsQueries(
                     new StreamsPartialStores(streams, partitions), settings.resources(), settings.analytics());
             Tally tally = new Tally(broker, bootstrap, streams, analytics);
+            tally.http = http;
             streams.start();
-            if (settings.http().enabled()) {
-                try {
-                    tally.http = HttpApi.start(settings, bootstrap, streams, partitions, analytics);
-                } catch (RuntimeException e) {
-                    streams.close(Duration.ofSeconds(30));
-                    throw e;
-                }
-                LOG.info("REST API on http://{}:{}/", settings.http().host(), tally.http.port());
+            if (http != null) {
+                LOG.info("REST API on http://{}:{}/ (advertised as {})", settings.http().host(), http.port(), applicationServer);
             }
             LOG.info("Tally started on {} ({}), resources {}", bootstrap, broker != null ? "embedded broker" : "cluster",
                     settings.resources().keySet());
             return tally;
         } catch (RuntimeException e) {
+            if (http != null) {
+                http.close();
+            }
             if (broker != null) {
                 broker.close();
             }

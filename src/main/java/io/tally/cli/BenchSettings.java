@@ -15,6 +15,6 @@ final class BenchSettings {
                 base.processingGuarantee(), base.commitInterval(), base.streamThreads(), partitions,
                 base.replicationFactor(), false, base.dedupeHorizon(), base.maxPendingPerRecord(), base.maxCommandBytes(),
                 base.resources(), base.analytics(),
-                new HttpSettings(false, "127.0.0.1", 0, base.http().syncTimeout(), base.http().maxBodyBytes()));
+                new HttpSettings(false, "127.0.0.1", 0, "", base.http().syncTimeout(), base.http().maxBodyBytes()));
     }
 }

@@ -8,8 +8,11 @@ import java.time.Duration;
  * @param enabled      serve it (the CLI verbs that only talk to Kafka do not)
  * @param host         the interface to listen on
  * @param port         the port; 0 picks a free one
+ * @param advertisedHost the host the other instances reach this one at (empty: the listening host,
+ *                     or this machine's name when listening on every interface)
  * @param syncTimeout  how long a sync write waits for its committed outcome before answering 504
  * @param maxBodyBytes the largest request body accepted
  */
-public record HttpSettings(boolean enabled, String host, int port, Duration syncTimeout, int maxBodyBytes) {
+public record HttpSettings(boolean enabled, String host, int port, String advertisedHost, Duration syncTimeout,
+                           int maxBodyBytes) {
 }

@@ -34,7 +34,8 @@ final class SettingsParser {
             "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources",
             "analytics", "http");
     private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone");
-    private static final Set<String> HTTP_KEYS = Set.of("enabled", "host", "port", "syncTimeout", "maxBodyBytes");
+    private static final Set<String> HTTP_KEYS = Set.of("enabled", "host", "port", "advertisedHost", "syncTimeout",
+            "maxBodyBytes");
     private static final Set<String> ANALYTICS_KEYS = Set.of("zone", "retention", "purgeInterval");
     private static final Set<String> FIELD_KEYS = Set.of("scale", "minimum", "maximum", "initial", "reducer");
     private static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
@@ -71,7 +72,7 @@ final class SettingsParser {
     private static HttpSettings http(Map<String, Object> tree) {
         checkKeys("http.", tree, HTTP_KEYS);
         return new HttpSettings(bool("http", tree, "enabled"), nonBlank("http.host", text("http.host", tree.get("host"))),
-                integer("http", tree, "port", 0, 65535),
+                integer("http", tree, "port", 0, 65535), text("http.advertisedHost", tree.get("advertisedHost")).trim(),
                 duration("http.syncTimeout", text("http.syncTimeout", tree.get("syncTimeout")), Duration.ofMillis(1)),
                 integer("http", tree, "maxBodyBytes", 256, 16 * 1024 * 1024));
     }

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -32,7 +34,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.net.http.HttpResponse;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,18 +51,18 @@ import java.util.concurrent.TimeoutException;
  */
 public final class HttpApi implements AutoCloseable {
     private final Settings settings;
-    private final KafkaStreams streams;
     private final int partitions;
-    private final AnalyticsHandler analytics;
     private final KafkaProducer<String, byte[]> producer;
     private final CommittedOutcomes outcomes;
+    private final Forwarder forwarder = new Forwarder();
     private final Javalin app;
+    private volatile KafkaStreams streams;
+    private volatile StreamsPartialStores localPartials;
+    private volatile AnalyticsHandler analytics;
 
-    private HttpApi(Settings settings, String bootstrap, KafkaStreams streams, int partitions, AnalyticsQueries queries) {
+    private HttpApi(Settings settings, String bootstrap, int partitions) {
         this.settings = settings;
-        this.streams = streams;
         this.partitions = partitions;
-        this.analytics = new AnalyticsHandler(queries, settings);
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -82,25 +86,71 @@ public final class HttpApi implements AutoCloseable {
         routes();
     }
 
-    /** Starts serving; the port is chosen when the settings say 0. */
-    public static HttpApi start(Settings settings, String bootstrap, KafkaStreams streams, int partitions,
-                                AnalyticsQueries queries) {
-        HttpApi api = new HttpApi(settings, bootstrap, streams, partitions, queries);
-        api.app.start(settings.http().host(), settings.http().port());
+    /**
+     * Starts listening before Kafka Streams exists, so that the port (chosen when the settings say
+     * 0) can be advertised as {@code application.server}; requests answer 503 until {@link #attach}.
+     */
+    public static HttpApi bind(Settings settings, String bootstrap, int partitions) {
+        HttpApi api = new HttpApi(settings, bootstrap, partitions);
+        try {
+            api.app.start(settings.http().host(), settings.http().port());
+        } catch (RuntimeException e) {
+            api.close();
+            throw e;
+        }
         return api;
+    }
+
+    /** Serves from these streams from now on; returns the analytics queries over the whole deployment. */
+    public AnalyticsQueries attach(KafkaStreams streams) {
+        StreamsPartialStores local = new StreamsPartialStores(streams, partitions);
+        AnalyticsQueries queries = new AnalyticsQueries(new ClusterPartialStores(streams, local, advertised(), partitions,
+                forwarder), settings.resources(), settings.analytics());
+        this.localPartials = local;
+        this.analytics = new AnalyticsHandler(queries, settings);
+        this.streams = streams;
+        return queries;
     }
 
     public int port() {
         return app.port();
     }
 
+    /** Where the other instances reach this one: {@code http.advertisedHost} (or the listening host) and the port. */
+    public HostInfo advertised() {
+        String host = settings.http().advertisedHost();
+        if (host == null || host.isBlank()) {
+            host = settings.http().host().equals("0.0.0.0") ? localHostName() : settings.http().host();
+        }
+        return new HostInfo(host, port());
+    }
+
+    private static String localHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    private KafkaStreams streams() {
+        KafkaStreams attached = streams;
+        if (attached == null) {
+            throw ApiError.unavailable("starting: Kafka Streams is not running yet");
+        }
+        return attached;
+    }
+
     private void routes() {
-        app.get("/health/live", ctx -> health(ctx, streams.state().isRunningOrRebalancing()));
-        app.get("/health/ready", ctx -> health(ctx, streams.state() == KafkaStreams.State.RUNNING));
+        app.get("/health/live", ctx -> health(ctx, streams == null
+                || streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED));
+        app.get("/health/ready", ctx -> health(ctx, streams != null && streams.state() == KafkaStreams.State.RUNNING));
         app.get("/openapi.json", this::openApi);
         // Analytics first: "analytics" is a reserved resource name, so these paths never mean a record.
-        app.get("/v1/analytics/{resource}/{field}/top", analytics::top);
-        app.get("/v1/analytics/{resource}/{field}", analytics::rows);
+        app.get("/v1/analytics/{resource}/{field}/top", ctx -> analytics().top(ctx));
+        app.get("/v1/analytics/{resource}/{field}", ctx -> analytics().rows(ctx));
+        app.get("/internal/v1/partials", this::partials);
+        app.get("/internal/v1/partial", this::partial);
         app.post("/v1/{resource}/{id}", this::create);
         app.get("/v1/{resource}/{id}", this::read);
         app.delete("/v1/{resource}/{id}", this::delete);
@@ -123,8 +173,47 @@ public final class HttpApi implements AutoCloseable {
         app.error(405, ctx -> ctx.json(Map.of("error", "METHOD_NOT_ALLOWED", "message", ctx.method() + " is not allowed on " + ctx.path())));
     }
 
+    private AnalyticsHandler analytics() {
+        streams();
+        return analytics;
+    }
+
     private void health(Context ctx, boolean ok) {
-        ctx.status(ok ? 200 : 503).json(Map.of("state", streams.state().name()));
+        ctx.status(ok ? 200 : 503).json(Map.of("state", streams == null ? "STARTING" : streams.state().name()));
+    }
+
+    /** This instance's share of a range of partial analytics, by partition, for a query merging the deployment. */
+    private void partials(Context ctx) {
+        streams();
+        String from = ctx.queryParam("from");
+        String to = ctx.queryParam("to");
+        if (from == null || to == null) {
+            throw ApiError.badRequest("from and to are required");
+        }
+        Map<String, Object> byPartition = new java.util.TreeMap<>();
+        localPartials.localRange(from, to).forEach((partition, entries) -> byPartition.put(String.valueOf(partition),
+                entries.stream().map(entry -> List.of(entry.getKey(),
+                        java.util.Base64.getEncoder().encodeToString(entry.getValue()))).toList()));
+        ctx.json(Map.of("partitions", byPartition));
+    }
+
+    /** One partial analytics entry of a partition this instance is active for. */
+    private void partial(Context ctx) {
+        streams();
+        String key = ctx.queryParam("key");
+        int partition;
+        try {
+            partition = Integer.parseInt(String.valueOf(ctx.queryParam("partition")));
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("partition must be a whole number");
+        }
+        if (key == null || partition < 0 || partition >= partitions) {
+            throw ApiError.badRequest("key and a partition between 0 and " + (partitions - 1) + " are required");
+        }
+        byte[] value = localPartials.localPartition(partition).get(key);
+        Map<String, Object> answer = new java.util.HashMap<>();
+        answer.put("value", value == null ? null : java.util.Base64.getEncoder().encodeToString(value));
+        ctx.json(answer);
     }
 
     private void openApi(Context ctx) throws IOException {
@@ -192,7 +281,21 @@ public final class HttpApi implements AutoCloseable {
     private void read(Context ctx) {
         ResourceSpec resource = resource(ctx);
         String key = RecordKey.of(resource.name(), id(ctx));
-        int partition = TallyTopics.partitionOf(key, partitions);
+        KafkaStreams streams = streams();
+        KeyQueryMetadata owner = streams.queryMetadataForKey(TallyTopics.RECORDS_STORE, key, new StringSerializer());
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+            throw ApiError.unavailable("the owner of " + key + " is not known now (starting or rebalancing)");
+        }
+        if (!owner.activeHost().equals(advertised())) {
+            if (ctx.header(Forwarder.HEADER) != null) {
+                throw ApiError.unavailable(key + " moved while the request was forwarded (rebalancing)");
+            }
+            HttpResponse<byte[]> answer = forwarder.forward(owner.activeHost(), "GET", ctx.path(), null, null);
+            answer.headers().firstValue("Retry-After").ifPresent(value -> ctx.header("Retry-After", value));
+            ctx.status(answer.statusCode()).contentType("application/json").result(answer.body());
+            return;
+        }
+        int partition = owner.partition();
         byte[] record;
         try {
             ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
 
@@ -91,6 +92,33 @@ public final class StreamsPartialStores implements PartialStores {
                 }
             }
         }
+    }
+
+    /**
+     * The entries in [from, to] of every partition this instance is active for, by partition, and
+     * no completeness check: what this instance contributes to a query merged across instances.
+     */
+    public Map<Integer, List<Map.Entry<String, byte[]>>> localRange(String from, String to) {
+        StateQueryRequest<KeyValueIterator<String, byte[]>> request = StateQueryRequest.inStore(TallyTopics.ANALYTICS_STORE)
+                .withQuery(RangeQuery.<String, byte[]>withRange(from, to))
+                .requireActive();
+        Map<Integer, QueryResult<KeyValueIterator<String, byte[]>>> results = streams.query(request).getPartitionResults();
+        Map<Integer, List<Map.Entry<String, byte[]>>> entries = new TreeMap<>();
+        for (Map.Entry<Integer, QueryResult<KeyValueIterator<String, byte[]>>> result : results.entrySet()) {
+            if (result.getValue().isSuccess()) {
+                List<Map.Entry<String, byte[]>> found = new ArrayList<>();
+                try (KeyValueIterator<String, byte[]> iterator = result.getValue().getResult()) {
+                    iterator.forEachRemaining(entry -> found.add(Map.entry(entry.key, entry.value)));
+                }
+                entries.put(result.getKey(), found);
+            }
+        }
+        return entries;
+    }
+
+    /** One partition's store here, when this instance is active for it. */
+    public Partition localPartition(int partition) {
+        return partition(partition);
     }
 
     private Partition partition(int partition) {

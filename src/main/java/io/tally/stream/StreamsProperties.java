@@ -12,7 +12,8 @@ public final class StreamsProperties {
     private StreamsProperties() {
     }
 
-    public static Properties of(Settings settings, String bootstrapServers) {
+    /** @param applicationServer {@code host:port} of this instance's REST API, or null when it has none */
+    public static Properties of(Settings settings, String bootstrapServers, String applicationServer) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -21,6 +22,10 @@ public final class StreamsProperties {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
         props.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toAbsolutePath().toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.replicationFactor());
+        if (applicationServer != null) {
+            // Lets every instance find the owner of a key and the others' partitions (queries route).
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
         // Bounded memory for the record cache in front of the stores. It conflates the analytics
         // partials' writes within a commit (ten per command); the audit log does not pass through
         // it (transactions are forwarded one per command), so caching never conflates that.

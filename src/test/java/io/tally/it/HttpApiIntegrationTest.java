@@ -43,7 +43,7 @@ class HttpApiIntegrationTest {
     static void start() {
         broker = EmbeddedKafka.start(dir.resolve("kafka"), 0);
         Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state"), "tally-http-it", 4)
-                .withHttp(new HttpSettings(true, "127.0.0.1", 0, Duration.ofSeconds(20), 4096));
+                .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(20), 4096));
         tally = Tally.start(settings);
         base = "http://127.0.0.1:" + tally.httpPort();
         await().atMost(Duration.ofSeconds(90)).until(() -> call("GET", "/health/ready", null, Map.of()).statusCode() == 200);

@@ -1,0 +1,111 @@
+package io.tally.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.analytics.PartialStores;
+import io.tally.ledger.RecordKey;
+import io.tally.stream.StreamsPartialStores;
+import io.tally.stream.StreamsPartialStores.IncompleteException;
+import io.tally.stream.TallyTopics;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+
+/**
+ * The partial analytics of the whole deployment: this instance's active partitions read locally,
+ * every other instance's asked over HTTP, at the hosts Kafka Streams' metadata names. A query
+ * answers only when every partition was read exactly once, from its active task; otherwise it
+ * fails with {@link IncompleteException} (a 503 with Retry-After), never with part of the data.
+ */
+final class ClusterPartialStores implements PartialStores {
+    private final KafkaStreams streams;
+    private final StreamsPartialStores local;
+    private final HostInfo self;
+    private final int partitionCount;
+    private final Forwarder forwarder;
+
+    ClusterPartialStores(KafkaStreams streams, StreamsPartialStores local, HostInfo self, int partitionCount,
+                         Forwarder forwarder) {
+        this.streams = streams;
+        this.local = local;
+        this.self = self;
+        this.partitionCount = partitionCount;
+        this.forwarder = forwarder;
+    }
+
+    @Override
+    public List<Partition> all() {
+        return local.all();
+    }
+
+    @Override
+    public void range(String from, String to, BiConsumer<String, byte[]> each) {
+        Set<Integer> read = new TreeSet<>();
+        local.localRange(from, to).forEach((partition, entries) -> {
+            read.add(partition);
+            entries.forEach(entry -> each.accept(entry.getKey(), entry.getValue()));
+        });
+        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+            if (instance.hostInfo().equals(self) || instance.topicPartitions().isEmpty()) {
+                continue;
+            }
+            JsonNode answer = forwarder.getJson(instance.hostInfo(), "/internal/v1/partials?from=" + encode(from)
+                    + "&to=" + encode(to));
+            Iterator<Map.Entry<String, JsonNode>> partitions = answer.path("partitions").fields();
+            while (partitions.hasNext()) {
+                Map.Entry<String, JsonNode> partition = partitions.next();
+                if (!read.add(Integer.parseInt(partition.getKey()))) {
+                    continue;
+                }
+                for (JsonNode entry : partition.getValue()) {
+                    each.accept(entry.get(0).asText(), Base64.getDecoder().decode(entry.get(1).asText()));
+                }
+            }
+        }
+        if (read.size() != partitionCount) {
+            throw new IncompleteException("analytics need all " + partitionCount + " partitions; only " + read
+                    + " are active and reachable now (rebalancing?); retry shortly");
+        }
+    }
+
+    @Override
+    public Partition ownerOf(String resource, String id) {
+        String recordKey = RecordKey.of(resource, id);
+        KeyQueryMetadata owner = streams.queryMetadataForKey(TallyTopics.ANALYTICS_STORE, recordKey, new StringSerializer());
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+            throw new IncompleteException("the owner of " + recordKey + " is not known now (rebalancing?); retry shortly");
+        }
+        if (owner.activeHost().equals(self)) {
+            return local.localPartition(owner.partition());
+        }
+        HostInfo host = owner.activeHost();
+        int partition = owner.partition();
+        return new Partition() {
+            @Override
+            public byte[] get(String key) {
+                JsonNode answer = forwarder.getJson(host, "/internal/v1/partial?partition=" + partition + "&key=" + encode(key));
+                return answer.path("value").isTextual() ? Base64.getDecoder().decode(answer.get("value").asText()) : null;
+            }
+
+            @Override
+            public void range(String from, String to, BiConsumer<String, byte[]> each) {
+                throw new UnsupportedOperationException("a remote partition answers point reads only");
+            }
+        };
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}
