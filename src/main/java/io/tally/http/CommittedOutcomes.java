@@ -22,6 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * What became of a command, as committed: a consumer reading {@code tally.transactions} and
@@ -44,6 +46,7 @@ final class CommittedOutcomes implements AutoCloseable {
     }
 
     private final Map<String, CompletableFuture<Outcome>> waiting = new ConcurrentHashMap<>();
+    private final List<Consumer<Transaction>> watchers = new CopyOnWriteArrayList<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
     private final CountDownLatch positioned = new CountDownLatch(1);
@@ -77,6 +80,15 @@ final class CommittedOutcomes implements AutoCloseable {
         waiting.remove(txId);
     }
 
+    /** Calls {@code watcher} with every transaction committed from now on, on the reading thread, until unwatched. */
+    void watch(Consumer<Transaction> watcher) {
+        watchers.add(watcher);
+    }
+
+    void unwatch(Consumer<Transaction> watcher) {
+        watchers.remove(watcher);
+    }
+
     private void run() {
         try {
             List<TopicPartition> partitions = new ArrayList<>();
@@ -103,7 +115,7 @@ final class CommittedOutcomes implements AutoCloseable {
     }
 
     private void complete(ConsumerRecord<String, byte[]> record) {
-        if (waiting.isEmpty() || record.value() == null) {
+        if ((waiting.isEmpty() && watchers.isEmpty()) || record.value() == null) {
             return;
         }
         Outcome outcome;
@@ -112,6 +124,14 @@ final class CommittedOutcomes implements AutoCloseable {
             Transaction transaction = TallyTopology.TRANSACTION_SERDE.deserialize(record.topic(), record.value());
             outcome = new Applied(transaction);
             txId = transaction.txId();
+            for (Consumer<Transaction> watcher : watchers) {
+                try {
+                    watcher.accept(transaction);
+                } catch (RuntimeException e) {
+                    LOG.warn("a change watcher failed and was dropped: {}", e.toString());
+                    watchers.remove(watcher);
+                }
+            }
         } else {
             RejectionRecord rejection = TallyTopology.REJECTION_SERDE.deserialize(record.topic(), record.value());
             outcome = new Refused(rejection);

@@ -149,6 +149,8 @@ public final class HttpApi implements AutoCloseable {
         // Analytics first: "analytics" is a reserved resource name, so these paths never mean a record.
         app.get("/v1/analytics/{resource}/{field}/top", ctx -> analytics().top(ctx));
         app.get("/v1/analytics/{resource}/{field}", ctx -> analytics().rows(ctx));
+        app.before("/v1/changes", this::checkChanges);
+        app.sse("/v1/changes", this::changes);
         app.get("/internal/v1/partials", this::partials);
         app.get("/internal/v1/partial", this::partial);
         app.post("/v1/{resource}/{id}", this::create);
@@ -180,6 +182,39 @@ public final class HttpApi implements AutoCloseable {
 
     private void health(Context ctx, boolean ok) {
         ctx.status(ok ? 200 : 503).json(Map.of("state", streams == null ? "STARTING" : streams.state().name()));
+    }
+
+    private void checkChanges(Context ctx) {
+        String accept = ctx.header("Accept");
+        if (accept == null || !accept.contains("text/event-stream")) {
+            throw new ApiError(406, "NOT_ACCEPTABLE", "live changes are server-sent events: send Accept: text/event-stream");
+        }
+        String resource = ctx.queryParam("resource");
+        if (resource != null && !settings.resources().containsKey(resource)) {
+            throw new ApiError(404, "UNKNOWN_RESOURCE", "unknown resource '" + resource + "'; resources are "
+                    + new java.util.TreeSet<>(settings.resources().keySet()));
+        }
+        if (ctx.queryParam("prefix") != null && resource == null) {
+            throw ApiError.badRequest("prefix needs a resource");
+        }
+    }
+
+    /**
+     * Live changes as server-sent events (Eventbase's subscribe): every transaction committed from
+     * now on, optionally of one resource and ids starting with a prefix, as event "transaction".
+     */
+    private void changes(io.javalin.http.sse.SseClient client) {
+        String resource = client.ctx().queryParam("resource");
+        String prefix = client.ctx().queryParam("prefix");
+        client.keepAlive();
+        java.util.function.Consumer<io.tally.ledger.Transaction> watcher = transaction -> {
+            if ((resource == null || resource.equals(transaction.resource()))
+                    && (prefix == null || transaction.id().startsWith(prefix))) {
+                client.sendEvent("transaction", transaction);
+            }
+        };
+        client.onClose(() -> outcomes.unwatch(watcher));
+        outcomes.watch(watcher);
     }
 
     /** This instance's share of a range of partial analytics, by partition, for a query merging the deployment. */

@@ -156,6 +156,52 @@ class HttpApiIntegrationTest {
     }
 
     @Test
+    void streamsCommittedChangesOfAResourceAsServerSentEvents() throws Exception {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpRequest subscribe = HttpRequest.newBuilder(URI.create(base + "/v1/changes?resource=wallets&prefix=s"))
+                .header("Accept", "text/event-stream").build();
+        var stream = CLIENT.sendAsync(subscribe, HttpResponse.BodyHandlers.fromLineSubscriber(
+                new java.util.concurrent.Flow.Subscriber<String>() {
+                    @Override
+                    public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+                        subscription.request(Long.MAX_VALUE);
+                    }
+
+                    @Override
+                    public void onNext(String line) {
+                        lines.add(line);
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                    }
+
+                    @Override
+                    public void onComplete() {
+                    }
+                }));
+        try {
+            // The subscription is live once a change made after it shows up; earlier ones are not replayed.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(call("POST", "/v1/wallets/s" + System.nanoTime(), "{}", Map.of()).statusCode()).isEqualTo(200);
+                assertThat(lines).anyMatch(line -> line.startsWith("data:") && line.contains("\"op\":\"create\""));
+            });
+            HttpResponse<String> other = call("POST", "/v1/wallets/x1", "{}", Map.of());
+            HttpResponse<String> mine = call("POST", "/v1/wallets/s1", "{\"balance\": \"3\"}", Map.of());
+            String txId = json(mine).get("txId").asText();
+            String otherTxId = json(other).get("txId").asText();
+            await().atMost(Duration.ofSeconds(30)).until(() -> lines.stream().anyMatch(line -> line.contains(txId)));
+            assertThat(lines).contains("event: transaction")
+                    .noneMatch(line -> line.contains(otherTxId));
+        } finally {
+            stream.cancel(true);
+        }
+        HttpResponse<String> unknown = call("GET", "/v1/changes?resource=nope", null, Map.of("Accept", "text/event-stream"));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(call("GET", "/v1/changes", null, Map.of()).statusCode()).isEqualTo(406);
+    }
+
+    @Test
     void publishesItsOpenApiDescription() throws Exception {
         JsonNode spec = json(call("GET", "/openapi.json", null, Map.of()));
         assertThat(spec.get("openapi").asText()).startsWith("3.");
