@@ -5,6 +5,7 @@ import io.tally.analytics.AnalyticsQueries.RankBy;
 import io.tally.analytics.AnalyticsQueries.Row;
 import io.tally.analytics.AnalyticsQueries.Subject;
 import io.tally.analytics.Granularity;
+import io.tally.analytics.Instants;
 import io.tally.analytics.Metrics;
 import io.tally.config.Settings;
 import io.tally.ledger.Op;
@@ -18,11 +19,7 @@ import picocli.CommandLine.Parameters;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -91,7 +88,7 @@ final class AnalyticsCommand implements Callable<Integer> {
         ZoneId zone = settings.analytics().zoneOf(resource);
         AnalyticsQueries queries = new AnalyticsQueries(ChangelogPartials.read(options.clientBootstrap(settings),
                 settings.applicationId(), Duration.ofSeconds(30)), settings.resources(), settings.analytics());
-        Instant when = at == null ? Instant.now() : instant(at, zone);
+        Instant when = at == null ? Instant.now() : Instants.parse(at, zone);
         Subject subject = id == null ? Subject.resource(resource, field) : Subject.record(resource, field, id);
         boolean fillGaps = !noGaps;
         if (shape != null && shape.top != null) {
@@ -106,7 +103,7 @@ final class AnalyticsCommand implements Callable<Integer> {
             if (to == null) {
                 throw new IllegalArgumentException("--from needs --to");
             }
-            rows = queries.range(subject, granularity, instant(shape.from, zone), instant(to, zone), fillGaps);
+            rows = queries.range(subject, granularity, Instants.parse(shape.from, zone), Instants.parse(to, zone), fillGaps);
         } else if (shape != null && shape.by != null) {
             rows = queries.breakDown(subject, granularity, when, Granularity.parse(shape.by), fillGaps);
         } else {
@@ -141,23 +138,5 @@ final class AnalyticsCommand implements Callable<Integer> {
 
     private static String plain(BigDecimal value) {
         return value == null ? "-" : value.toPlainString();
-    }
-
-    /** An instant ({@code 2026-11-23T10:00:00Z}), or a date or date-time in the resource's zone. */
-    static Instant instant(String text, ZoneId zone) {
-        try {
-            return OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeParseException notOffset) {
-            try {
-                return LocalDateTime.parse(text).atZone(zone).toInstant();
-            } catch (DateTimeParseException notLocal) {
-                try {
-                    return LocalDate.parse(text).atStartOfDay(zone).toInstant();
-                } catch (DateTimeParseException notDate) {
-                    throw new IllegalArgumentException("not a time: '" + text
-                            + "' (use 2026-11-23, 2026-11-23T10:00 or 2026-11-23T10:00:00Z)");
-                }
-            }
-        }
     }
 }

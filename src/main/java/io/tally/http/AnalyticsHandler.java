@@ -6,6 +6,7 @@ import io.tally.analytics.AnalyticsQueries.Row;
 import io.tally.analytics.AnalyticsQueries.Subject;
 import io.tally.analytics.Bucket;
 import io.tally.analytics.Granularity;
+import io.tally.analytics.Instants;
 import io.tally.analytics.Metrics;
 import io.tally.config.Settings;
 import io.tally.ledger.Op;
@@ -13,7 +14,6 @@ import io.tally.ledger.Op;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
@@ -184,18 +184,9 @@ final class AnalyticsHandler {
 
     static Instant instant(String name, String text, ZoneId zone) {
         try {
-            return OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeParseException notOffset) {
-            try {
-                return java.time.LocalDateTime.parse(text).atZone(zone).toInstant();
-            } catch (DateTimeParseException notLocal) {
-                try {
-                    return LocalDate.parse(text).atStartOfDay(zone).toInstant();
-                } catch (DateTimeParseException notDate) {
-                    throw ApiError.badRequest(name + ": not a time: '" + text
-                            + "' (use 2025-10-09, 2025-10-09T10:00 or 2025-10-09T10:00:00Z)");
-                }
-            }
+            return Instants.parse(text, zone);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(name + ": " + e.getMessage());
         }
     }
 
