@@ -15,9 +15,10 @@ public final class Aggregator {
 
     /** A partition's analytics, by {@link AnalyticsKeys} key. */
     public interface Target {
-        Metrics get(String key);
+        /** The metrics of a key, or null when it has none. */
+        Metrics read(String key);
 
-        void put(String key, Metrics metrics);
+        void write(String key, Metrics metrics);
     }
 
     private final AnalyticsSettings settings;
@@ -38,13 +39,13 @@ public final class Aggregator {
             for (Changes.Change change : changes.changes()) {
                 String recordKey = AnalyticsKeys.record(transaction.resource(), change.field(), granularity, start,
                         transaction.id());
-                Metrics mine = target.get(recordKey);
+                Metrics mine = target.read(recordKey);
                 boolean firstInBucket = mine == null;
-                target.put(recordKey, (firstInBucket ? Metrics.EMPTY.plusRecord() : mine).plus(changes.op(), change.amount()));
+                target.write(recordKey, (firstInBucket ? Metrics.EMPTY.plusRecord() : mine).plus(changes.op(), change.amount()));
                 String resourceKey = AnalyticsKeys.resource(transaction.resource(), change.field(), granularity, start);
-                Metrics partial = target.get(resourceKey);
+                Metrics partial = target.read(resourceKey);
                 partial = (partial == null ? Metrics.EMPTY : partial).plus(changes.op(), change.amount());
-                target.put(resourceKey, firstInBucket ? partial.plusRecord() : partial);
+                target.write(resourceKey, firstInBucket ? partial.plusRecord() : partial);
             }
         }
     }

@@ -3,8 +3,6 @@ package io.tally.stream;
 import io.tally.analytics.Aggregator;
 import io.tally.analytics.AnalyticsKeys;
 import io.tally.analytics.Granularity;
-import io.tally.analytics.Metrics;
-import io.tally.analytics.MetricsCodec;
 import io.tally.analytics.AnalyticsSettings;
 import io.tally.ledger.Transaction;
 import org.apache.kafka.streams.KeyValue;
@@ -13,14 +11,11 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Keeps this task's partial analytics (DESIGN.md decision 7) by folding each transaction the
@@ -29,32 +24,12 @@ import java.util.Map;
  * partition. Buckets past their retention are dropped on a wall-clock schedule.
  */
 final class AnalyticsProcessor implements Processor<String, Transaction, Void, Void> {
-    /** Aggregates kept decoded per task in front of the store, written through on every change. */
-    static final int RECENT_METRICS = 16_384;
-
     private final AnalyticsSettings settings;
     private final Aggregator aggregator;
-    private final Aggregator.Target target = new Aggregator.Target() {
-        @Override
-        public Metrics get(String key) {
-            return read(key);
-        }
-
-        @Override
-        public void put(String key, Metrics metrics) {
-            write(key, metrics);
-        }
-    };
     private final Collection<String> fieldsOfResources;
-    private final Map<String, Metrics> recent = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Metrics> eldest) {
-            return size() > RECENT_METRICS;
-        }
-    };
 
     private ProcessorContext<Void, Void> context;
-    private KeyValueStore<String, byte[]> store;
+    private MetricsStore store;
 
     /** @param fieldsOfResources every tracked field as {@code resource|field}, the ranges a purge visits */
     AnalyticsProcessor(AnalyticsSettings settings, Collection<String> fieldsOfResources) {
@@ -67,36 +42,18 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
     public void init(ProcessorContext<Void, Void> context) {
         this.context = context;
         this.store = context.getStateStore(TallyTopics.ANALYTICS_STORE);
-        recent.clear();
         context.schedule(settings.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::purge);
     }
 
     @Override
-    public void close() {
-        recent.clear();
-    }
-
-    @Override
     public void process(Record<String, Transaction> record) {
-        aggregator.apply(record.value(), Instant.ofEpochMilli(context.currentSystemTimeMs()), target);
-    }
-
-    private Metrics read(String key) {
-        Metrics metrics = recent.get(key);
-        if (metrics == null) {
-            byte[] stored = store.get(key);
-            metrics = stored == null ? null : MetricsCodec.decode(stored);
-        }
-        return metrics;
-    }
-
-    private void write(String key, Metrics metrics) {
-        store.put(key, MetricsCodec.encode(metrics));
-        recent.put(key, metrics);
+        aggregator.apply(record.value(), Instant.ofEpochMilli(context.currentSystemTimeMs()), store);
     }
 
     /** Drops every bucket that ended longer ago than its granularity's retention. */
     private void purge(long wallClockMs) {
+        // Staged changes are written first, so the ranges below see every bucket.
+        store.flushCache();
         Instant now = Instant.ofEpochMilli(wallClockMs);
         List<String> expired = new ArrayList<>();
         for (String resourceField : fieldsOfResources) {
@@ -120,9 +77,6 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
                 }
             }
         }
-        for (String key : expired) {
-            store.delete(key);
-            recent.remove(key);
-        }
+        expired.forEach(store::delete);
     }
 }

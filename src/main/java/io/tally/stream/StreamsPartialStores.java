@@ -3,13 +3,12 @@ package io.tally.stream;
 import io.tally.analytics.PartialStores;
 import io.tally.ledger.RecordKey;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -121,27 +120,30 @@ public final class StreamsPartialStores implements PartialStores {
         return partition(partition);
     }
 
+    /** One partition's store through interactive queries (IQv2), which fail while it is not active here. */
     private Partition partition(int partition) {
-        ReadOnlyKeyValueStore<String, byte[]> store;
-        try {
-            store = streams.store(StoreQueryParameters.fromNameAndType(TallyTopics.ANALYTICS_STORE,
-                    QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition));
-        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
-            throw new IncompleteException("partition " + partition + " of the analytics is not queryable here: "
-                    + e.getMessage());
-        }
         return new Partition() {
             @Override
             public byte[] get(String key) {
-                return store.get(key);
+                return only(partition, KeyQuery.<String, byte[]>withKey(key));
             }
 
             @Override
             public void range(String from, String to, BiConsumer<String, byte[]> each) {
-                try (KeyValueIterator<String, byte[]> entries = store.range(from, to)) {
+                try (KeyValueIterator<String, byte[]> entries = only(partition, RangeQuery.<String, byte[]>withRange(from, to))) {
                     entries.forEachRemaining(entry -> each.accept(entry.key, entry.value));
                 }
             }
         };
+    }
+
+    private <R> R only(int partition, Query<R> query) {
+        QueryResult<R> result = streams.query(StateQueryRequest.inStore(TallyTopics.ANALYTICS_STORE).withQuery(query)
+                .withPartitions(Set.of(partition)).requireActive()).getPartitionResults().get(partition);
+        if (result == null || result.isFailure()) {
+            throw new IncompleteException("partition " + partition + " of the analytics is not queryable here"
+                    + (result == null ? "" : ": " + result.getFailureReason() + " " + result.getFailureMessage()));
+        }
+        return result.getResult();
     }
 }

@@ -66,9 +66,9 @@ public final class TallyTopology {
                 .flatMap(resource -> resource.fields().keySet().stream().map(field -> resource.name() + "|" + field))
                 .toList();
         topology.addProcessor(ANALYTICS, () -> new AnalyticsProcessor(analytics, fields), LEDGER);
-        topology.addStateStore(Stores.keyValueStoreBuilder(
+        topology.addStateStore(MetricsStore.builder(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TallyTopics.ANALYTICS_STORE), Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled(), ANALYTICS);
+                .withCachingDisabled()), ANALYTICS);
         topology.addSink(TRANSACTIONS_SINK, TallyTopics.TRANSACTIONS, new StringSerializer(), TRANSACTION_SERDE, LEDGER);
         topology.addSink(REJECTIONS_SINK, TallyTopics.REJECTIONS, new StringSerializer(), REJECTION_SERDE, LEDGER);
         topology.addSink(RECORDS_SINK, TallyTopics.RECORDS, new StringSerializer(), new ByteArraySerializer(), LEDGER);

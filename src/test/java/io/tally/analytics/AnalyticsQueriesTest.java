@@ -68,13 +68,13 @@ class AnalyticsQueriesTest {
                     int partition = partitionOf(transaction.key());
                     aggregator.apply(transaction, NOW, new Aggregator.Target() {
                         @Override
-                        public Metrics get(String key) {
+                        public Metrics read(String key) {
                             byte[] value = partials.all().get(partition).get(key);
                             return value == null ? null : MetricsCodec.decode(value);
                         }
 
                         @Override
-                        public void put(String key, Metrics metrics) {
+                        public void write(String key, Metrics metrics) {
                             partials.put(partition, key, MetricsCodec.encode(metrics));
                         }
                     });

@@ -24,9 +24,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -52,6 +54,9 @@ class TallyTopologyTest {
     private TestOutputTopic<String, RecordState> records;
     private KeyValueStore<String, byte[]> store;
 
+    @TempDir
+    Path stateDir;
+
     @BeforeEach
     void start() {
         Topology topology = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024, ANALYTICS);
@@ -59,6 +64,7 @@ class TallyTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(topology, props, T0);
         commands = driver.createInputTopic(TallyTopics.COMMANDS, new StringSerializer(), new ByteArraySerializer());
         transactions = driver.createOutputTopic(TallyTopics.TRANSACTIONS, new StringDeserializer(),
@@ -70,7 +76,9 @@ class TallyTopologyTest {
 
     @AfterEach
     void stop() {
-        driver.close();
+        if (driver != null) {
+            driver.close();
+        }
     }
 
     private RecordState stored(String key) {
@@ -213,11 +221,14 @@ class TallyTopologyTest {
     }
 
     private AnalyticsQueries analytics() {
-        KeyValueStore<String, byte[]> partials = driver.getKeyValueStore(TallyTopics.ANALYTICS_STORE);
+        // What was flushed before the driver's commit, as interactive queries see it.
+        MetricsStore partials = (MetricsStore) driver.getStateStore(TallyTopics.ANALYTICS_STORE);
         PartialStores.Partition only = new PartialStores.Partition() {
             @Override
             public byte[] get(String key) {
-                return partials.get(key);
+                try (var entries = partials.range(key, key)) {
+                    return entries.hasNext() ? entries.next().value : null;
+                }
             }
 
             @Override

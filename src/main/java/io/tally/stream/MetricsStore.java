@@ -1,0 +1,229 @@
+package io.tally.stream;
+
+import io.tally.analytics.Aggregator;
+import io.tally.analytics.Metrics;
+import io.tally.analytics.MetricsCodec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The analytics store as its processor sees it: partial metrics kept decoded, changed in memory,
+ * and written to the persistent, changelogged store below once per key per commit.
+ *
+ * <p>A transaction changes ten aggregates (five granularities, the resource's and the record's),
+ * and the resource's aggregates change with every transaction of the field, so writing each change
+ * through — encode, serialize, cache, changelog — cost more than the ledger itself. Here a change
+ * is a map update; the changes are written when Kafka Streams flushes the task's caches, which it
+ * does before every commit, so they reach the changelog inside the same Kafka transaction as the
+ * command that caused them. A task closed without a commit drops what it staged, as its
+ * transaction is aborted too.
+ *
+ * <p>The pre-commit hook is Kafka Streams' {@link CachedStateStore} contract, the one its own
+ * caching layer uses; the store below has caching off since this layer already conflates.
+ * Interactive queries (IQv2, on other threads) go to the store below: they see what was last
+ * flushed. Only the stream thread reads and writes through this layer.
+ */
+final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>, Aggregator.Target {
+    /** Aggregates kept decoded for reading after they were flushed. */
+    static final int RECENT_METRICS = 16_384;
+
+    private final KeyValueStore<String, byte[]> below;
+    private final Map<String, Metrics> staged = new HashMap<>();
+    private final Map<String, Metrics> recent = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Metrics> eldest) {
+            return size() > RECENT_METRICS;
+        }
+    };
+
+    MetricsStore(KeyValueStore<String, byte[]> below) {
+        this.below = below;
+    }
+
+    /** Builds the store from a builder of the store below, which must have caching disabled. */
+    static StoreBuilder<MetricsStore> builder(StoreBuilder<KeyValueStore<String, byte[]>> below) {
+        return new StoreBuilder<>() {
+            @Override
+            public StoreBuilder<MetricsStore> withCachingEnabled() {
+                throw new UnsupportedOperationException("the metrics store is its own cache");
+            }
+
+            @Override
+            public StoreBuilder<MetricsStore> withCachingDisabled() {
+                below.withCachingDisabled();
+                return this;
+            }
+
+            @Override
+            public StoreBuilder<MetricsStore> withLoggingEnabled(Map<String, String> config) {
+                below.withLoggingEnabled(config);
+                return this;
+            }
+
+            @Override
+            public StoreBuilder<MetricsStore> withLoggingDisabled() {
+                below.withLoggingDisabled();
+                return this;
+            }
+
+            @Override
+            public MetricsStore build() {
+                return new MetricsStore(below.build());
+            }
+
+            @Override
+            public Map<String, String> logConfig() {
+                return below.logConfig();
+            }
+
+            @Override
+            public boolean loggingEnabled() {
+                return below.loggingEnabled();
+            }
+
+            @Override
+            public String name() {
+                return below.name();
+            }
+        };
+    }
+
+    // Aggregator.Target: the stream thread's view.
+
+    /** The current metrics of a key, staged or stored, or null. */
+    @Override
+    public Metrics read(String key) {
+        Metrics metrics = staged.get(key);
+        if (metrics == null) {
+            metrics = recent.get(key);
+        }
+        if (metrics == null) {
+            byte[] stored = below.get(key);
+            if (stored != null) {
+                metrics = MetricsCodec.decode(stored);
+                recent.put(key, metrics);
+            }
+        }
+        return metrics;
+    }
+
+    /** Sets a key's metrics, written below at the next flush. */
+    @Override
+    public void write(String key, Metrics metrics) {
+        staged.put(key, metrics);
+    }
+
+    // CachedStateStore: Kafka Streams calls flushCache before each commit.
+
+    @Override
+    public void flushCache() {
+        if (staged.isEmpty()) {
+            return;
+        }
+        List<KeyValue<String, byte[]>> entries = new ArrayList<>(staged.size());
+        staged.forEach((key, metrics) -> entries.add(KeyValue.pair(key, MetricsCodec.encode(metrics))));
+        below.putAll(entries);
+        recent.putAll(staged);
+        staged.clear();
+    }
+
+    @Override
+    public void clearCache() {
+        staged.clear();
+        recent.clear();
+    }
+
+    @Override
+    public boolean setFlushListener(CacheFlushListener<String, byte[]> listener, boolean sendOldValues) {
+        return false;
+    }
+
+    // StateStore
+
+    @Override
+    public String name() {
+        return below.name();
+    }
+
+    @Override
+    public void init(StateStoreContext context, StateStore root) {
+        clearCache();
+        below.init(context, root);
+    }
+
+    @Override
+    public void flush() {
+        below.flush();
+    }
+
+    @Override
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
+        below.commit(changelogOffsets);
+    }
+
+    @Override
+    public Long committedOffset(TopicPartition partition) {
+        return below.committedOffset(partition);
+    }
+
+    @Override
+    public boolean managesOffsets() {
+        return below.managesOffsets();
+    }
+
+    @Override
+    public void close() {
+        clearCache();
+        below.close();
+    }
+
+    @Override
+    public boolean persistent() {
+        return below.persistent();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return below.isOpen();
+    }
+
+    @Override
+    public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
+        return below.query(query, positionBound, config);
+    }
+
+    @Override
+    public Position getPosition() {
+        return below.getPosition();
+    }
+
+    // For the processor's purge: the flushed entries, and deletes that also drop a staged change.
+
+    KeyValueIterator<String, byte[]> range(String from, String to) {
+        return below.range(from, to);
+    }
+
+    void delete(String key) {
+        staged.remove(key);
+        recent.remove(key);
+        below.delete(key);
+    }
+}
