@@ -12,7 +12,19 @@ import java.time.Duration;
  *                     or this machine's name when listening on every interface)
  * @param syncTimeout  how long a sync write waits for its committed outcome before answering 504
  * @param maxBodyBytes the largest request body accepted
+ * @param readToken    the bearer token reads must carry (empty: reads are open); the write token reads too
+ * @param writeToken   the bearer token writes must carry (empty: writes are open)
  */
 public record HttpSettings(boolean enabled, String host, int port, String advertisedHost, Duration syncTimeout,
-                           int maxBodyBytes) {
+                           int maxBodyBytes, String readToken, String writeToken) {
+
+    /** The same API without bearer tokens. */
+    public HttpSettings(boolean enabled, String host, int port, String advertisedHost, Duration syncTimeout,
+                        int maxBodyBytes) {
+        this(enabled, host, port, advertisedHost, syncTimeout, maxBodyBytes, "", "");
+    }
+
+    public HttpSettings withTokens(String read, String write) {
+        return new HttpSettings(enabled, host, port, advertisedHost, syncTimeout, maxBodyBytes, read, write);
+    }
 }

@@ -35,7 +35,7 @@ final class SettingsParser {
             "analytics", "http");
     private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone");
     private static final Set<String> HTTP_KEYS = Set.of("enabled", "host", "port", "advertisedHost", "syncTimeout",
-            "maxBodyBytes");
+            "maxBodyBytes", "readToken", "writeToken");
     private static final Set<String> ANALYTICS_KEYS = Set.of("zone", "retention", "purgeInterval");
     private static final Set<String> FIELD_KEYS = Set.of("scale", "minimum", "maximum", "initial", "reducer");
     private static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
@@ -69,12 +69,22 @@ final class SettingsParser {
                 http(map("http", tree.get("http"))));
     }
 
+    /** A bearer token: empty for none, else at least 16 printable characters without spaces. */
+    private static String token(String key, Object value) {
+        String token = value == null ? "" : text(key, value).trim();
+        if (!token.isEmpty() && (token.length() < 16 || !token.chars().allMatch(c -> c > 32 && c < 127))) {
+            throw new SettingsException(key, "must be empty (no token) or at least 16 printable characters without spaces");
+        }
+        return token;
+    }
+
     private static HttpSettings http(Map<String, Object> tree) {
         checkKeys("http.", tree, HTTP_KEYS);
         return new HttpSettings(bool("http", tree, "enabled"), nonBlank("http.host", text("http.host", tree.get("host"))),
                 integer("http", tree, "port", 0, 65535), text("http.advertisedHost", tree.get("advertisedHost")).trim(),
                 duration("http.syncTimeout", text("http.syncTimeout", tree.get("syncTimeout")), Duration.ofMillis(1)),
-                integer("http", tree, "maxBodyBytes", 256, 16 * 1024 * 1024));
+                integer("http", tree, "maxBodyBytes", 256, 16 * 1024 * 1024),
+                token("http.readToken", tree.get("readToken")), token("http.writeToken", tree.get("writeToken")));
     }
 
     private static AnalyticsSettings analytics(Map<String, Object> tree, Map<String, Object> resources) {

@@ -14,7 +14,7 @@ import java.time.Duration;
 
 /**
  * Server-side calls to the other instances of the deployment, only ever at hosts Kafka Streams'
- * metadata names. A forwarded request carries {@link #HEADER}, so an instance that is no longer
+ * metadata names, with the deployment's read token (the caller was authenticated where it came in). A forwarded request carries {@link #HEADER}, so an instance that is no longer
  * the owner answers 503 instead of forwarding again.
  */
 final class Forwarder {
@@ -22,6 +22,12 @@ final class Forwarder {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final String token;
+
+    /** @param token the read token every instance of the deployment accepts, or empty */
+    Forwarder(String token) {
+        this.token = token;
+    }
 
     /** Sends the request on to the owner and returns its answer as is. */
     HttpResponse<byte[]> forward(HostInfo host, String method, String pathAndQuery, byte[] body, String contentType) {
@@ -31,6 +37,9 @@ final class Forwarder {
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);
+        }
+        if (!token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
         }
         try {
             return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

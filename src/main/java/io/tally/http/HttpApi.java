@@ -24,12 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,11 +49,12 @@ public final class HttpApi implements AutoCloseable {
     private final int partitions;
     private final KafkaProducer<String, byte[]> producer;
     private final CommittedOutcomes outcomes;
-    private final Forwarder forwarder = new Forwarder();
+    private final Forwarder forwarder;
     private final Javalin app;
     private volatile KafkaStreams streams;
     private volatile StreamsPartialStores localPartials;
     private volatile AnalyticsHandler analytics;
+    private volatile RecordsHandler records;
 
     private HttpApi(Settings settings, String bootstrap, int partitions) {
         this.settings = settings;
@@ -72,6 +68,7 @@ public final class HttpApi implements AutoCloseable {
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000), new StringSerializer(), new ByteArraySerializer());
         this.outcomes = new CommittedOutcomes(bootstrap);
         HttpSettings http = settings.http();
+        this.forwarder = new Forwarder(http.readToken());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = http.maxBodyBytes();
@@ -108,6 +105,7 @@ public final class HttpApi implements AutoCloseable {
                 forwarder), settings.resources(), settings.analytics());
         this.localPartials = local;
         this.analytics = new AnalyticsHandler(queries, settings);
+        this.records = new RecordsHandler(settings, streams, advertised(), partitions, forwarder);
         this.streams = streams;
         return queries;
     }
@@ -146,6 +144,8 @@ public final class HttpApi implements AutoCloseable {
                 || streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED));
         app.get("/health/ready", ctx -> health(ctx, streams != null && streams.state() == KafkaStreams.State.RUNNING));
         app.get("/openapi.json", this::openApi);
+        app.before("/v1/*", this::authorize);
+        app.before("/internal/*", this::authorize);
         // Analytics first: "analytics" is a reserved resource name, so these paths never mean a record.
         app.get("/v1/analytics/{resource}/{field}/top", ctx -> analytics().top(ctx));
         app.get("/v1/analytics/{resource}/{field}", ctx -> analytics().rows(ctx));
@@ -153,8 +153,15 @@ public final class HttpApi implements AutoCloseable {
         app.sse("/v1/changes", this::changes);
         app.get("/internal/v1/partials", this::partials);
         app.get("/internal/v1/partial", this::partial);
+        app.get("/internal/v1/ids", ctx -> records().localIds(ctx));
+        app.get("/internal/v1/transaction", ctx -> records().localTransaction(ctx));
+        app.get("/v1/{resource}", ctx -> records().list(ctx, resource(ctx)));
         app.post("/v1/{resource}/{id}", this::create);
-        app.get("/v1/{resource}/{id}", this::read);
+        app.get("/v1/{resource}/{id}", ctx -> records().read(ctx, resource(ctx), id(ctx)));
+        app.get("/v1/{resource}/{id}/{field}/transactions", ctx -> {
+            ResourceSpec resource = resource(ctx);
+            records().history(ctx, resource, id(ctx), field(resource, ctx.pathParam("field")));
+        });
         app.delete("/v1/{resource}/{id}", this::delete);
         app.post("/v1/{resource}/{id}/{field}/{op}", this::change);
         app.exception(ApiError.class, (error, ctx) -> {
@@ -178,6 +185,44 @@ public final class HttpApi implements AutoCloseable {
     private AnalyticsHandler analytics() {
         streams();
         return analytics;
+    }
+
+    private RecordsHandler records() {
+        streams();
+        return records;
+    }
+
+    /**
+     * Bearer tokens, when configured: reads (GET, live changes, the instances' internal calls) need
+     * the read or the write token, writes need the write token.
+     */
+    private void authorize(Context ctx) {
+        HttpSettings http = settings.http();
+        boolean write = !ctx.method().name().equals("GET") && !ctx.method().name().equals("HEAD");
+        if (write ? http.writeToken().isEmpty() : http.readToken().isEmpty() && http.writeToken().isEmpty()) {
+            return;
+        }
+        String header = ctx.header("Authorization");
+        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        if (token == null) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new ApiError(401, "UNAUTHORIZED", "send Authorization: Bearer <token>; this API needs a "
+                    + (write ? "write" : "read") + " token");
+        }
+        boolean allowed = matches(token, http.writeToken()) || !write && matches(token, http.readToken());
+        if (!allowed) {
+            ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            throw new ApiError(write && matches(token, http.readToken()) ? 403 : 401,
+                    write && matches(token, http.readToken()) ? "FORBIDDEN" : "UNAUTHORIZED",
+                    write && matches(token, http.readToken()) ? "the read token cannot write; use the write token"
+                            : "the bearer token is not valid here");
+        }
+    }
+
+    /** Compares in constant time, so the answer's timing tells nothing of the token. */
+    private static boolean matches(String presented, String configured) {
+        return !configured.isEmpty() && java.security.MessageDigest.isEqual(
+                presented.getBytes(StandardCharsets.UTF_8), configured.getBytes(StandardCharsets.UTF_8));
     }
 
     private void health(Context ctx, boolean ok) {
@@ -313,40 +358,6 @@ public final class HttpApi implements AutoCloseable {
         send(ctx, resource, command);
     }
 
-    private void read(Context ctx) {
-        ResourceSpec resource = resource(ctx);
-        String key = RecordKey.of(resource.name(), id(ctx));
-        KafkaStreams streams = streams();
-        KeyQueryMetadata owner = streams.queryMetadataForKey(TallyTopics.RECORDS_STORE, key, new StringSerializer());
-        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-            throw ApiError.unavailable("the owner of " + key + " is not known now (starting or rebalancing)");
-        }
-        if (!owner.activeHost().equals(advertised())) {
-            if (ctx.header(Forwarder.HEADER) != null) {
-                throw ApiError.unavailable(key + " moved while the request was forwarded (rebalancing)");
-            }
-            HttpResponse<byte[]> answer = forwarder.forward(owner.activeHost(), "GET", ctx.path(), null, null);
-            answer.headers().firstValue("Retry-After").ifPresent(value -> ctx.header("Retry-After", value));
-            ctx.status(answer.statusCode()).contentType("application/json").result(answer.body());
-            return;
-        }
-        int partition = owner.partition();
-        byte[] record;
-        try {
-            ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
-                    TallyTopics.RECORDS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition));
-            record = store.get(key);
-        } catch (InvalidStateStoreException e) {
-            throw ApiError.unavailable("partition " + partition + " of the records is not queryable on this instance now "
-                    + "(starting, rebalancing, or owned by another instance): " + e.getMessage());
-        }
-        JsonNode state = record == null ? null : parse(record);
-        if (state == null || !state.path("live").asBoolean()) {
-            throw new ApiError(404, "RECORD_NOT_FOUND", key + " does not exist" + (state == null ? "" : " (deleted)"));
-        }
-        ctx.contentType("application/json").result(record);
-    }
-
     private ObjectNode command(Op op, ResourceSpec resource, String id) {
         ObjectNode command = Json.MAPPER.createObjectNode();
         command.put("op", op.wireName()).put("resource", resource.name()).put("id", id);
@@ -381,7 +392,8 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         try {
-            Writes.answer(ctx, outcome.get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS));
+            Writes.answer(ctx, outcome.get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                    sequence -> records().transaction(key, sequence));
         } catch (TimeoutException e) {
             outcomes.forget(txId);
             ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", txId, "message", "no committed outcome within "

@@ -1,28 +1,62 @@
 package io.tally.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.tally.ledger.RejectionCode;
+import io.tally.stream.Outcome;
 import io.tally.stream.RejectionRecord;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongFunction;
 
 /** How a committed outcome answers a sync write. */
 final class Writes {
     private Writes() {
     }
 
-    static void answer(Context ctx, CommittedOutcomes.Outcome outcome) {
+    /**
+     * Answers a sync write. A repeated idempotency key is answered with the original outcome, as
+     * its first sending was (header {@code Idempotent-Replayed: true}): the original transaction,
+     * read back from the record's history by {@code transactionAt}, or the original refusal.
+     */
+    static void answer(Context ctx, CommittedOutcomes.Outcome outcome, LongFunction<JsonNode> transactionAt) {
         if (outcome instanceof CommittedOutcomes.Applied applied) {
             ctx.status(200).json(applied.transaction());
             return;
         }
         RejectionRecord rejection = ((CommittedOutcomes.Refused) outcome).rejection();
+        Outcome original = rejection.original();
+        if (rejection.code() == RejectionCode.DUPLICATE && original != null) {
+            ctx.header("Idempotent-Replayed", "true");
+            switch (original.kind()) {
+                case APPLIED -> {
+                    JsonNode transaction = transactionAt.apply(original.sequence());
+                    if (transaction != null) {
+                        ctx.status(200).json(transaction);
+                        return;
+                    }
+                }
+                case REJECTED -> {
+                    refuse(ctx, original.code(), rejection.message(), rejection.txId());
+                    return;
+                }
+                case PENDING -> {
+                    ctx.status(202).json(Map.of("txId", rejection.txId(), "status", "pending",
+                            "message", rejection.message()));
+                    return;
+                }
+            }
+        }
+        refuse(ctx, rejection.code(), rejection.message(), rejection.txId());
+    }
+
+    private static void refuse(Context ctx, RejectionCode code, String message, String txId) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", rejection.code().name());
-        body.put("message", rejection.message());
-        body.put("txId", rejection.txId());
-        ctx.status(status(rejection.code())).json(body);
+        body.put("error", code.name());
+        body.put("message", message);
+        body.put("txId", txId);
+        ctx.status(status(code)).json(body);
     }
 
     static int status(RejectionCode code) {

@@ -45,6 +45,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> records;
     private KeyValueStore<String, List<Command>> pending;
+    private KeyValueStore<String, byte[]> history;
     private WindowStore<String, Outcome> dedupe;
     private final RecentRecords recent = new RecentRecords(RECENT_RECORDS);
 
@@ -60,6 +61,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         this.context = context;
         this.records = context.getStateStore(TallyTopics.RECORDS_STORE);
         this.pending = context.getStateStore(TallyTopics.PENDING_STORE);
+        this.history = context.getStateStore(TallyTopics.HISTORY_STORE);
         this.dedupe = context.getStateStore(TallyTopics.DEDUPE_STORE);
         // A task that was closed dirty (an aborted transaction) is initialised again: forget what it held.
         recent.clear();
@@ -74,7 +76,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     public void process(Record<String, byte[]> record) {
         CommandParser.Result parsed = parser.parse(record.key(), record.value());
         if (parsed.rejection() != null) {
-            reject(record, parsed.rejection(), true);
+            reject(record, parsed.rejection(), true, null);
             return;
         }
         RecordMetadata source = context.recordMetadata().orElseThrow();
@@ -88,7 +90,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
             Outcome seen = remembered(dedupeKey(command.key(), command.txId()), now);
             if (seen != null) {
                 reject(record, Rejection.of(RejectionCode.DUPLICATE, seen.describe(command.txId(), command.key()), command),
-                        true);
+                        true, seen);
                 return;
             }
         } else {
@@ -134,13 +136,15 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         }
         for (Decision decision : decisions) {
             if (decision instanceof Transaction transaction) {
-                Record<String, Transaction> accepted = record.withKey(transaction.key()).withValue(transaction);
-                context.forward(accepted, TallyTopology.TRANSACTIONS_SINK);
-                context.forward(accepted, TallyTopology.ANALYTICS);
+                // Serialized once: the audit log and the record's history hold the same bytes.
+                byte[] json = TallyTopology.TRANSACTION_SERDE.serialize(TallyTopics.TRANSACTIONS, transaction);
+                history.put(History.key(transaction.key(), transaction.sequence()), json);
+                context.forward(record.withKey(transaction.key()).withValue(json), TallyTopology.TRANSACTIONS_SINK);
+                context.forward(record.withKey(transaction.key()).withValue(transaction), TallyTopology.ANALYTICS);
                 remember(clientTxIds, transaction.key(), transaction.txId(), Outcome.applied(transaction.sequence()), now);
             } else if (decision instanceof Rejection rejection) {
                 // Only the command in hand has a payload here; a waiting one was logged when it arrived.
-                reject(record, rejection, command.txId().equals(rejection.txId()));
+                reject(record, rejection, command.txId().equals(rejection.txId()), null);
                 remember(clientTxIds, command.key(), rejection.txId(), Outcome.rejected(rejection.code()), now);
             } else if (decision instanceof Decision.Pending waitingNow) {
                 remember(clientTxIds, command.key(), waitingNow.command().txId(), Outcome.pending(), now);
@@ -169,7 +173,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         return recordKey + "|" + txId;
     }
 
-    private void reject(Record<String, byte[]> record, Rejection rejection, boolean withSource) {
+    private void reject(Record<String, byte[]> record, Rejection rejection, boolean withSource, Outcome original) {
         RecordMetadata source = context.recordMetadata().orElse(null);
         byte[] raw = withSource ? record.value() : null;
         boolean truncated = raw != null && raw.length > maxPayloadBytes;
@@ -182,7 +186,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
                 withSource && source != null ? source.topic() : null,
                 withSource && source != null ? source.partition() : null,
                 withSource && source != null ? source.offset() : null,
-                Instant.ofEpochMilli(context.currentSystemTimeMs()));
+                Instant.ofEpochMilli(context.currentSystemTimeMs()), original);
         context.forward(record.withValue(value), TallyTopology.REJECTIONS_SINK);
     }
 

@@ -13,6 +13,7 @@ import java.time.Instant;
  *                         the command size limit
  * @param payloadEncoding  {@code utf8} or {@code base64}
  * @param payloadTruncated whether the payload was longer than what is kept here
+ * @param original         for {@code DUPLICATE}, what became of the first command with this txId
  */
 public record RejectionRecord(
         RejectionCode code,
@@ -29,5 +30,6 @@ public record RejectionRecord(
         String topic,
         Integer partition,
         Long offset,
-        Instant rejectedAt) {
+        Instant rejectedAt,
+        Outcome original) {
 }

@@ -19,6 +19,8 @@ public final class TallyTopics {
     public static final String DEDUPE_STORE = "tally-dedupe";
     /** Each task's partial analytics: per bucket, a resource's field and each record's. */
     public static final String ANALYTICS_STORE = "tally-analytics";
+    /** Every transaction of each record, by {@link History} key: the audit history the API pages through. */
+    public static final String HISTORY_STORE = "tally-history";
 
     private TallyTopics() {
     }

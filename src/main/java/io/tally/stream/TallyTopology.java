@@ -57,6 +57,10 @@ public final class TallyTopology {
                 .withCachingEnabled(), LEDGER);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TallyTopics.PENDING_STORE), Serdes.String(), PENDING_SERDE), LEDGER);
+        // Each key is written once, so a cache would only add work; values are the audit log's bytes.
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TallyTopics.HISTORY_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingDisabled(), LEDGER);
         // A window store forgets on its own: segments older than the horizon are dropped whole,
         // so remembering transaction ids costs no scan and no growth without bound.
         topology.addStateStore(Stores.windowStoreBuilder(
@@ -69,7 +73,8 @@ public final class TallyTopology {
         topology.addStateStore(MetricsStore.builder(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TallyTopics.ANALYTICS_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingDisabled()), ANALYTICS);
-        topology.addSink(TRANSACTIONS_SINK, TallyTopics.TRANSACTIONS, new StringSerializer(), TRANSACTION_SERDE, LEDGER);
+        // Transactions arrive serialized: the ledger writes the same bytes to the history store.
+        topology.addSink(TRANSACTIONS_SINK, TallyTopics.TRANSACTIONS, new StringSerializer(), new ByteArraySerializer(), LEDGER);
         topology.addSink(REJECTIONS_SINK, TallyTopics.REJECTIONS, new StringSerializer(), REJECTION_SERDE, LEDGER);
         topology.addSink(RECORDS_SINK, TallyTopics.RECORDS, new StringSerializer(), new ByteArraySerializer(), LEDGER);
         return topology;

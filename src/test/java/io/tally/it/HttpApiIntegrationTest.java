@@ -81,13 +81,20 @@ class HttpApiIntegrationTest {
 
         HttpResponse<String> again = call("POST", "/v1/wallets/h1/balance/add", "{\"amount\": 12.5}",
                 Map.of("Idempotency-Key", "pay-1"));
-        assertThat(again.statusCode()).isEqualTo(409);
-        assertThat(json(again).get("error").asText()).isEqualTo("DUPLICATE");
+        assertThat(again.statusCode()).as("a repeated key answers the original outcome").isEqualTo(200);
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(json(again).get("txId").asText()).isEqualTo("pay-1");
+        assertThat(json(again).get("sequence").asLong()).isEqualTo(json(added).get("sequence").asLong());
+        assertThat(json(again).get("after").asText()).isEqualTo("22.50");
 
         HttpResponse<String> tooMuch = call("POST", "/v1/wallets/h1/balance/sub", "{\"amount\": \"100\"}", Map.of());
         assertThat(tooMuch.statusCode()).isEqualTo(422);
         assertThat(json(tooMuch).get("error").asText()).isEqualTo("BELOW_MINIMUM");
         assertThat(json(tooMuch).get("message").asText()).contains("below its minimum");
+        HttpResponse<String> refusedAgain = call("POST", "/v1/wallets/h1/balance/sub", "{\"amount\": \"100\"}",
+                Map.of("Idempotency-Key", json(tooMuch).get("txId").asText()));
+        assertThat(refusedAgain.statusCode()).isEqualTo(422);
+        assertThat(json(refusedAgain).get("error").asText()).isEqualTo("BELOW_MINIMUM");
 
         HttpResponse<String> read = call("GET", "/v1/wallets/h1", null, Map.of());
         assertThat(read.statusCode()).isEqualTo(200);
@@ -141,6 +148,13 @@ class HttpApiIntegrationTest {
                 Map.entry("GET /v1/analytics/wallets/balance?period=day&within=2025-W60", 400),
                 Map.entry("GET /v1/analytics/nope/balance?period=day&last=3", 404),
                 Map.entry("GET /v1/analytics/wallets/points?period=day&last=3", 404),
+                Map.entry("GET /v1/wallets?limit=0", 400),
+                Map.entry("GET /v1/wallets?limit=x", 400),
+                Map.entry("GET /v1/nope?limit=3", 404),
+                Map.entry("GET /v1/wallets/b1/balance/transactions?cursor=-4", 400),
+                Map.entry("GET /v1/wallets/b1/balance/transactions?from=yesterday", 400),
+                Map.entry("GET /v1/wallets/b1/balance/transactions?from=2026-01-02&to=2026-01-01", 400),
+                Map.entry("GET /v1/wallets/b1/points/transactions", 404),
                 Map.entry("GET /v2/anything", 404));
         for (Map.Entry<String, Integer> request : expected.entrySet()) {
             String[] parts = request.getKey().split(" ", 3);
@@ -199,6 +213,76 @@ class HttpApiIntegrationTest {
         HttpResponse<String> unknown = call("GET", "/v1/changes?resource=nope", null, Map.of("Accept", "text/event-stream"));
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(call("GET", "/v1/changes", null, Map.of()).statusCode()).isEqualTo(406);
+    }
+
+    @Test
+    void listsIdsAndPagesThroughAFieldsCompleteHistory() throws Exception {
+        for (String id : new String[] {"l3", "l1", "l2", "l4", "m1"}) {
+            assertThat(call("POST", "/v1/wallets/" + id, "{\"balance\": \"1\"}", Map.of()).statusCode()).isEqualTo(200);
+        }
+        assertThat(call("DELETE", "/v1/wallets/l4", null, Map.of()).statusCode()).isEqualTo(200);
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JsonNode page = json(call("GET", "/v1/wallets?prefix=l&limit=2" + (cursor == null ? "" : "&cursor=" + cursor),
+                    null, Map.of()));
+            page.get("ids").forEach(id -> ids.add(id.asText()));
+            cursor = page.get("next").isNull() ? null : page.get("next").asText();
+            pages++;
+        } while (cursor != null);
+        assertThat(ids).as("live ids with the prefix, in order, each once").containsExactly("l1", "l2", "l3");
+        assertThat(pages).isEqualTo(2);
+
+        for (int i = 1; i <= 5; i++) {
+            assertThat(call("POST", "/v1/wallets/l1/balance/add", "{\"amount\": \"" + i + "\"}", Map.of()).statusCode())
+                    .isEqualTo(200);
+        }
+        java.util.List<JsonNode> history = new java.util.ArrayList<>();
+        cursor = null;
+        do {
+            JsonNode page = json(call("GET", "/v1/wallets/l1/balance/transactions?limit=4"
+                    + (cursor == null ? "" : "&cursor=" + cursor), null, Map.of()));
+            page.get("transactions").forEach(history::add);
+            cursor = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (cursor != null);
+        assertThat(history).extracting(t -> t.get("sequence").asLong()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(history).extracting(t -> t.path("after").asText(null)).containsExactly(null, "2.00", "4.00", "7.00",
+                "11.00", "16.00");
+        JsonNode future = json(call("GET", "/v1/wallets/l1/balance/transactions?from=2999-01-01", null, Map.of()));
+        assertThat(future.get("transactions")).isEmpty();
+        assertThat(future.get("next").isNull()).isTrue();
+    }
+
+    @Test
+    void bearerTokensGuardReadsAndWritesWhenConfigured() throws Exception {
+        String read = "read-token-0123456789";
+        String write = "write-token-0123456789";
+        Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state-tokens"), "tally-http-tokens", 4)
+                .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(5), 4096).withTokens(read, write));
+        try (io.tally.http.HttpApi guarded = io.tally.http.HttpApi.bind(settings, broker.bootstrapServers(), 4)) {
+            String url = "http://127.0.0.1:" + guarded.port();
+            Map<String, Integer> expected = Map.ofEntries(
+                    Map.entry("GET /v1/wallets/w1 -", 401),
+                    Map.entry("GET /v1/wallets/w1 wrong-token-0123456789", 401),
+                    Map.entry("POST /v1/wallets/w1 -", 401),
+                    Map.entry("POST /v1/wallets/w1 " + read, 403),
+                    Map.entry("GET /internal/v1/ids?resource=wallets -", 401),
+                    // Past the guard; this instance has no Kafka Streams attached, so it answers 503.
+                    Map.entry("GET /v1/wallets/w1 " + read, 503),
+                    Map.entry("GET /v1/wallets/w1 " + write, 503),
+                    Map.entry("GET /health/ready -", 503));
+            for (Map.Entry<String, Integer> request : expected.entrySet()) {
+                String[] parts = request.getKey().split(" ");
+                HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url + parts[1]))
+                        .method(parts[0], HttpRequest.BodyPublishers.noBody());
+                if (!parts[2].equals("-")) {
+                    builder.header("Authorization", "Bearer " + parts[2]);
+                }
+                HttpResponse<String> response = CLIENT.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as(request.getKey() + " → " + response.body()).isEqualTo(request.getValue());
+            }
+        }
     }
 
     @Test

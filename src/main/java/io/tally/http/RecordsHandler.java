@@ -1,0 +1,277 @@
+package io.tally.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.tally.analytics.Instants;
+import io.tally.config.Settings;
+import io.tally.ledger.FieldSpec;
+import io.tally.ledger.RecordKey;
+import io.tally.ledger.ResourceSpec;
+import io.tally.stream.Json;
+import io.tally.stream.LocalStores;
+import io.tally.stream.TallyTopics;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Record reads: one record, a resource's ids, a field's audit history. A keyed read is answered by
+ * the instance active for the record's partition, forwarded there server-side when that is
+ * another one; listing asks every instance for its active partitions and merges them.
+ */
+final class RecordsHandler {
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1000;
+
+    private final Settings settings;
+    private final KafkaStreams streams;
+    private final LocalStores local;
+    private final HostInfo self;
+    private final int partitions;
+    private final Forwarder forwarder;
+
+    RecordsHandler(Settings settings, KafkaStreams streams, HostInfo self, int partitions, Forwarder forwarder) {
+        this.settings = settings;
+        this.streams = streams;
+        this.local = new LocalStores(streams);
+        this.self = self;
+        this.partitions = partitions;
+        this.forwarder = forwarder;
+    }
+
+    /** {@code GET /v1/{resource}/{id}}: the record's fields and metadata. */
+    void read(Context ctx, ResourceSpec resource, String id) {
+        String key = RecordKey.of(resource.name(), id);
+        int partition = ownedHere(ctx, key);
+        if (partition < 0) {
+            return;
+        }
+        byte[] record = local.record(partition, key);
+        JsonNode state = record == null ? null : tree(record);
+        if (state == null || !state.path("live").asBoolean()) {
+            throw new ApiError(404, "RECORD_NOT_FOUND", key + " does not exist" + (state == null ? "" : " (deleted)"));
+        }
+        ctx.contentType("application/json").result(record);
+    }
+
+    /**
+     * {@code GET /v1/{resource}/{id}/{field}/transactions}: every transaction that changed the
+     * field (its record's create and delete included), oldest first, paged by sequence; {@code from}
+     * and {@code to} keep those whose event time is in [from, to).
+     */
+    void history(Context ctx, ResourceSpec resource, String id, FieldSpec field) {
+        int limit = limit(ctx);
+        long after = ctx.queryParam("cursor") == null ? 0 : sequenceCursor(ctx.queryParam("cursor"));
+        Instant from = time(ctx, resource, "from");
+        Instant to = time(ctx, resource, "to");
+        if (from != null && to != null && !from.isBefore(to)) {
+            throw ApiError.badRequest("from must be before to");
+        }
+        String key = RecordKey.of(resource.name(), id);
+        int partition = ownedHere(ctx, key);
+        if (partition < 0) {
+            return;
+        }
+        Predicate<byte[]> keep = json -> {
+            JsonNode transaction = tree(json);
+            String changed = transaction.path("field").asText(null);
+            if (changed != null && !changed.equals(field.name())) {
+                return false;
+            }
+            Instant at = Instant.parse(transaction.path("at").asText());
+            return (from == null || !at.isBefore(from)) && (to == null || at.isBefore(to));
+        };
+        LocalStores.Page<byte[]> page = local.history(partition, key, after, limit, keep);
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        ArrayNode transactions = answer.putArray("transactions");
+        page.items().forEach(json -> transactions.add(tree(json)));
+        answer.put("next", page.next());
+        ctx.json(answer);
+    }
+
+    /** {@code GET /v1/{resource}?prefix=&limit=&cursor=}: live record ids in UTF-8 byte order, paged. */
+    void list(Context ctx, ResourceSpec resource) {
+        int limit = limit(ctx);
+        String prefix = ctx.queryParamAsClass("prefix", String.class).getOrDefault("");
+        String cursor = ctx.queryParam("cursor");
+        if (!prefix.isEmpty() && RecordKey.idProblem(prefix) != null) {
+            throw ApiError.badRequest("prefix: " + RecordKey.idProblem(prefix));
+        }
+        if (cursor != null && RecordKey.idProblem(cursor) != null) {
+            throw ApiError.badRequest("cursor: " + RecordKey.idProblem(cursor));
+        }
+        KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.RUNNING) {
+            throw ApiError.unavailable("listing needs every partition; Kafka Streams is " + state);
+        }
+        Set<Integer> read = new HashSet<>();
+        List<String> ids = new ArrayList<>();
+        local.ids(resource.name(), prefix, cursor, limit + 1).forEach((partition, found) -> {
+            read.add(partition);
+            ids.addAll(found);
+        });
+        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+            if (instance.hostInfo().equals(self) || instance.topicPartitions().isEmpty()) {
+                continue;
+            }
+            JsonNode answer = forwarder.getJson(instance.hostInfo(), "/internal/v1/ids?resource=" + encode(resource.name())
+                    + "&prefix=" + encode(prefix) + (cursor == null ? "" : "&after=" + encode(cursor))
+                    + "&limit=" + (limit + 1));
+            Iterator<Map.Entry<String, JsonNode>> byPartition = answer.path("partitions").fields();
+            while (byPartition.hasNext()) {
+                Map.Entry<String, JsonNode> partition = byPartition.next();
+                if (read.add(Integer.parseInt(partition.getKey()))) {
+                    partition.getValue().forEach(id -> ids.add(id.asText()));
+                }
+            }
+        }
+        if (read.size() != partitions) {
+            throw ApiError.unavailable("listing needs all " + partitions + " partitions; only " + read.size()
+                    + " are active and reachable now (rebalancing?)");
+        }
+        ids.sort(LocalStores::compareUtf8);
+        List<String> page = ids.subList(0, Math.min(limit, ids.size()));
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        page.forEach(answer.putArray("ids")::add);
+        answer.put("next", ids.size() > limit ? page.get(page.size() - 1) : null);
+        ctx.json(answer);
+    }
+
+    /** {@code GET /internal/v1/ids}: this instance's share of a listing, by partition. */
+    void localIds(Context ctx) {
+        String resource = ctx.queryParam("resource");
+        if (resource == null || !settings.resources().containsKey(resource)) {
+            throw ApiError.badRequest("resource is required and must be known");
+        }
+        Map<Integer, List<String>> ids = local.ids(resource, ctx.queryParamAsClass("prefix", String.class).getOrDefault(""),
+                ctx.queryParam("after"), Math.min(limit(ctx), MAX_LIMIT + 1));
+        ctx.json(Map.of("partitions", ids));
+    }
+
+    /** {@code GET /internal/v1/transaction?key=&sequence=}: one transaction of a record owned here. */
+    void localTransaction(Context ctx) {
+        String key = ctx.queryParam("key");
+        if (key == null || key.indexOf('/') < 0) {
+            throw ApiError.badRequest("key must be resource/id");
+        }
+        long sequence = sequenceCursor(ctx.queryParam("sequence"));
+        int partition = ownedHere(ctx, key);
+        if (partition < 0) {
+            return;
+        }
+        byte[] transaction = local.transaction(partition, key, sequence);
+        if (transaction == null) {
+            throw new ApiError(404, "NOT_FOUND", key + " has no transaction " + sequence);
+        }
+        ctx.contentType("application/json").result(transaction);
+    }
+
+    /** A record's transaction from whichever instance owns it, for answering a repeated idempotency key. */
+    JsonNode transaction(String recordKey, long sequence) {
+        KeyQueryMetadata owner = owner(recordKey);
+        if (owner.activeHost().equals(self)) {
+            byte[] json = local.transaction(owner.partition(), recordKey, sequence);
+            return json == null ? null : tree(json);
+        }
+        HttpResponse<byte[]> answer = forwarder.forward(owner.activeHost(), "GET", "/internal/v1/transaction?key="
+                + encode(recordKey) + "&sequence=" + sequence, null, null);
+        return answer.statusCode() == 200 ? tree(answer.body()) : null;
+    }
+
+    /**
+     * The record's partition when this instance is active for it; otherwise the request is
+     * forwarded to the owner, its answer copied into {@code ctx}, and -1 returned.
+     */
+    private int ownedHere(Context ctx, String key) {
+        KeyQueryMetadata owner = owner(key);
+        if (owner.activeHost().equals(self)) {
+            return owner.partition();
+        }
+        if (ctx.header(Forwarder.HEADER) != null) {
+            throw ApiError.unavailable(key + " moved while the request was forwarded (rebalancing)");
+        }
+        String query = ctx.queryString();
+        HttpResponse<byte[]> answer = forwarder.forward(owner.activeHost(), "GET",
+                ctx.path() + (query == null ? "" : "?" + query), null, null);
+        answer.headers().firstValue("Retry-After").ifPresent(value -> ctx.header("Retry-After", value));
+        ctx.status(answer.statusCode()).contentType("application/json").result(answer.body());
+        return -1;
+    }
+
+    private KeyQueryMetadata owner(String key) {
+        KeyQueryMetadata owner = streams.queryMetadataForKey(TallyTopics.RECORDS_STORE, key, new StringSerializer());
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost() == null) {
+            throw ApiError.unavailable("the owner of " + key + " is not known now (starting or rebalancing)");
+        }
+        return owner;
+    }
+
+    private static int limit(Context ctx) {
+        String text = ctx.queryParam("limit");
+        if (text == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiError.badRequest("limit must be a whole number from 1 to " + MAX_LIMIT + ", got '" + text + "'");
+    }
+
+    private static long sequenceCursor(String text) {
+        try {
+            long sequence = Long.parseLong(String.valueOf(text));
+            if (sequence >= 0) {
+                return sequence;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiError.badRequest("cursor must be the 'next' of a previous page, got '" + text + "'");
+    }
+
+    private Instant time(Context ctx, ResourceSpec resource, String name) {
+        String text = ctx.queryParam(name);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instants.parse(text, settings.analytics().zoneOf(resource.name()));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(name + ": " + e.getMessage());
+        }
+    }
+
+    private static JsonNode tree(byte[] json) {
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable JSON in a Tally store", e);
+        }
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}
