@@ -29,6 +29,9 @@ import static io.tally.helm.RenderedChart.PRODUCTION_VALUES;
 import static io.tally.helm.RenderedChart.container;
 import static io.tally.helm.RenderedChart.env;
 import static io.tally.helm.RenderedChart.literalEnv;
+import static io.tally.helm.RenderedChart.mountPath;
+import static io.tally.helm.RenderedChart.texts;
+import static io.tally.helm.RenderedChart.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -81,7 +84,7 @@ class HelmChartTest {
                 "PodDisruptionBudget", "ConfigMap");
         assertThat(chart.one("StatefulSet").at("/spec/replicas").asInt()).isEqualTo(1);
         assertThat(chart.one("PodDisruptionBudget").at("/spec/maxUnavailable").asInt()).isEqualTo(1);
-        JsonNode client = service(chart, false);
+        JsonNode client = chart.service(false);
         assertThat(client.at("/spec/ports/0/port").asInt()).isEqualTo(8080);
         assertThat(client.at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
         assertThat(client.at("/spec/selector")).isEqualTo(chart.one("StatefulSet").at("/spec/template/metadata/labels"));
@@ -115,8 +118,8 @@ class HelmChartTest {
         assertThat(endpoint.has("authorization")).isFalse();
         // Through the headless Service: its endpoints include instances that are rebalancing.
         Map<String, String> selector = texts(monitor.at("/spec/selector/matchLabels"));
-        assertThat(texts(service(chart, true).at("/metadata/labels"))).containsAllEntriesOf(selector);
-        assertThat(texts(service(chart, false).at("/metadata/labels"))).doesNotContainEntry("tally.io/service", "headless");
+        assertThat(texts(chart.service(true).at("/metadata/labels"))).containsAllEntriesOf(selector);
+        assertThat(texts(chart.service(false).at("/metadata/labels"))).doesNotContainEntry("tally.io/service", "headless");
     }
 
     // --- identity, probes, shutdown -------------------------------------------------------------
@@ -124,7 +127,7 @@ class HelmChartTest {
     @Test
     void eachPodAdvertisesItsOwnAddressInTheHeadlessService() {
         RenderedChart chart = render(Map.of());
-        JsonNode headless = service(chart, true);
+        JsonNode headless = chart.service(true);
         String headlessName = headless.at("/metadata/name").asText();
 
         assertThat(headless.at("/spec/publishNotReadyAddresses").asBoolean()).isTrue();
@@ -252,12 +255,12 @@ class HelmChartTest {
     void renderedConfigurationLoadsAsValidSettings() {
         for (List<Path> files : List.of(List.<Path>of(), List.of(PRODUCTION_VALUES))) {
             RenderedChart chart = render(files, Map.of());
-            JsonNode tally = chart.tallyContainer();
-            Path file = writeConfigFile(chart);
+            Map<String, String> env = literalEnv(chart.tallyContainer());
+            // That file comes from a Secret mounted in the pod; it does not exist here.
+            env.remove("TALLY_KAFKA_PROPERTIES_FILE");
 
-            Settings settings = SettingsLoader.load(file, literalEnv(tally), Map.of());
+            Settings settings = SettingsLoader.load(writeConfigFile(chart), env, Map.of());
 
-            Map<String, String> env = literalEnv(tally);
             assertThat(settings.bootstrapServers()).isEqualTo(env.get("TALLY_BOOTSTRAP_SERVERS"));
             assertThat(settings.stateDir()).isEqualTo(Path.of(env.get("TALLY_STATE_DIR")));
             assertThat(settings.applyTopics()).isFalse();
@@ -362,7 +365,7 @@ class HelmChartTest {
                 .containsEntry("TALLY_TOPIC_PARTITIONS", "24");
         // Its pod is no instance: neither a Service nor the disruption budget may count it.
         Map<String, String> podLabels = texts(job.at("/spec/template/metadata/labels"));
-        for (JsonNode selector : List.of(service(chart, false).at("/spec/selector"), service(chart, true).at("/spec/selector"),
+        for (JsonNode selector : List.of(chart.service(false).at("/spec/selector"), chart.service(true).at("/spec/selector"),
                 chart.one("PodDisruptionBudget").at("/spec/selector/matchLabels"))) {
             assertThat(podLabels.entrySet().containsAll(texts(selector).entrySet())).as("%s selects %s", selector, podLabels)
                     .isFalse();
@@ -470,6 +473,20 @@ class HelmChartTest {
     // --- other ------------------------------------------------------------------------------------
 
     @Test
+    void readmeListsEveryChartValue() {
+        String readme = RenderedChart.read(Path.of("README.md"));
+        String deploy = readme.substring(readme.indexOf("## Deploy on Kubernetes"), readme.indexOf("## Design notes"));
+        JsonNode values = RenderedChart.readYaml(RenderedChart.CHART.resolve("values.yaml"));
+
+        values.fieldNames().forEachRemaining(key -> assertThat(deploy).as(key).contains("`" + key));
+        scalars(values.path("settings"), List.of()).keySet().stream()
+                .filter(path -> !path.get(0).equals("resources"))
+                .map(path -> path.size() == 3 && path.get(1).equals("retention")
+                        ? "`settings.analytics.retention.<hour" : "`settings." + String.join(".", path) + "`")
+                .forEach(row -> assertThat(deploy).contains(row));
+    }
+
+    @Test
     void disruptionBudgetTakesOneLimitNotBoth() {
         assertThatThrownBy(() -> render(Map.of("podDisruptionBudget", Map.of("minAvailable", 2))))
                 .hasMessageContaining("minAvailable or maxUnavailable");
@@ -547,30 +564,6 @@ class HelmChartTest {
         }).toList();
     }
 
-    private static JsonNode service(RenderedChart chart, boolean headless) {
-        return chart.ofKind("Service").stream()
-                .filter(service -> service.at("/spec/clusterIP").asText().equals("None") == headless)
-                .findFirst().orElseThrow(() -> new AssertionError((headless ? "no headless" : "no client") + " Service"));
-    }
-
-    private static JsonNode volume(JsonNode workload, String name) {
-        for (JsonNode volume : workload.at("/spec/template/spec/volumes")) {
-            if (name.equals(volume.path("name").asText())) {
-                return volume;
-            }
-        }
-        throw new AssertionError("no volume " + name);
-    }
-
-    private static String mountPath(JsonNode container, String volume) {
-        for (JsonNode mount : container.path("volumeMounts")) {
-            if (volume.equals(mount.path("name").asText())) {
-                return mount.path("mountPath").asText();
-            }
-        }
-        throw new AssertionError("volume " + volume + " is not mounted in " + container.path("name").asText());
-    }
-
     private Path writeConfigFile(RenderedChart chart) {
         try {
             Path file = RenderedChart.newDirectory(workDir, "config").resolve("tally.yaml");
@@ -583,12 +576,6 @@ class HelmChartTest {
 
     private static String configChecksum(RenderedChart chart) {
         return chart.one("StatefulSet").at("/spec/template/metadata/annotations/checksum~1config").asText();
-    }
-
-    private static Map<String, String> texts(JsonNode map) {
-        Map<String, String> texts = new TreeMap<>();
-        map.fields().forEachRemaining(entry -> texts.put(entry.getKey(), entry.getValue().asText()));
-        return texts;
     }
 
     private static JsonNode text(String value) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -141,6 +142,37 @@ final class RenderedChart {
 
     List<String> kinds() {
         return manifests.stream().map(manifest -> manifest.path("kind").asText()).toList();
+    }
+
+    /** The headless Service (clusterIP None) or the client Service. */
+    JsonNode service(boolean headless) {
+        return ofKind("Service").stream()
+                .filter(service -> service.at("/spec/clusterIP").asText().equals("None") == headless)
+                .findFirst().orElseThrow(() -> new AssertionError((headless ? "no headless" : "no client") + " Service"));
+    }
+
+    static JsonNode volume(JsonNode workload, String name) {
+        for (JsonNode volume : workload.at("/spec/template/spec/volumes")) {
+            if (name.equals(volume.path("name").asText())) {
+                return volume;
+            }
+        }
+        throw new AssertionError("no volume " + name);
+    }
+
+    static String mountPath(JsonNode container, String volume) {
+        for (JsonNode mount : container.path("volumeMounts")) {
+            if (volume.equals(mount.path("name").asText())) {
+                return mount.path("mountPath").asText();
+            }
+        }
+        throw new AssertionError("volume " + volume + " is not mounted in " + container.path("name").asText());
+    }
+
+    static Map<String, String> texts(JsonNode map) {
+        Map<String, String> texts = new TreeMap<>();
+        map.fields().forEachRemaining(entry -> texts.put(entry.getKey(), entry.getValue().asText()));
+        return texts;
     }
 
     /** The service's container in the StatefulSet. */
