@@ -71,7 +71,7 @@ public final class Tally implements AutoCloseable {
                 LOG.info("topics: {}", applyTopics(settings, bootstrap));
             }
             Ledger ledger = new Ledger(settings.resources(), settings.maxPendingPerRecord());
-            int partitions = commandPartitions(bootstrap);
+            int partitions = commandPartitions(settings, bootstrap);
             http = settings.http().enabled() ? HttpApi.bind(settings, bootstrap, partitions) : null;
             String applicationServer = http == null ? null : http.advertised().host() + ":" + http.advertised().port();
             KafkaStreams streams = new KafkaStreams(
@@ -107,15 +107,15 @@ public final class Tally implements AutoCloseable {
 
     /** Creates or updates the topics of {@code topics/}; idempotent. */
     public static ApplyReport applyTopics(Settings settings, String bootstrap) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(settings.kafkaClient(bootstrap))) {
             return TopicAdmin.apply(admin, TopicDeclarations.fromClasspath(),
                     TopicOverrides.partitions(settings.topicPartitions()));
         }
     }
 
     /** The partition count of the command topic: how many partials every analytics query merges. */
-    private static int commandPartitions(String bootstrap) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    private static int commandPartitions(Settings settings, String bootstrap) {
+        try (Admin admin = Admin.create(settings.kafkaClient(bootstrap))) {
             return admin.describeTopics(List.of(TallyTopics.COMMANDS)).allTopicNames().get(30, TimeUnit.SECONDS)
                     .get(TallyTopics.COMMANDS).partitions().size();
         } catch (ExecutionException e) {

@@ -24,6 +24,9 @@ import java.util.Map;
  * @param maxCommandBytes       the largest command message accepted; bigger ones are rejected as MALFORMED
  * @param analytics             calendar zones and how long each granularity of analytics is kept
  * @param http                  the REST API
+ * @param standbyReplicas       warm copies of each task's state on other instances (Kafka Streams num.standby.replicas)
+ * @param kafkaProperties       extra properties for every Kafka client (security.protocol, sasl.*, ssl.* ...),
+ *                              from the file {@code kafkaPropertiesFile} names
  */
 public record Settings(
         String bootstrapServers,
@@ -42,10 +45,20 @@ public record Settings(
         int maxCommandBytes,
         Map<String, ResourceSpec> resources,
         AnalyticsSettings analytics,
-        HttpSettings http) {
+        HttpSettings http,
+        int standbyReplicas,
+        Map<String, String> kafkaProperties) {
 
     public Settings {
         resources = Map.copyOf(resources);
+        kafkaProperties = Map.copyOf(kafkaProperties);
+    }
+
+    /** The configuration of a Kafka client of this instance: the extra properties, then the servers. */
+    public Map<String, Object> kafkaClient(String bootstrap) {
+        Map<String, Object> config = new java.util.HashMap<>(kafkaProperties);
+        config.put("bootstrap.servers", bootstrap);
+        return config;
     }
 
     public boolean embedded() {
@@ -55,18 +68,18 @@ public record Settings(
     public Settings withApplyTopics(boolean apply) {
         return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, apply, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources, analytics, http);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, http, standbyReplicas, kafkaProperties);
     }
 
     public Settings withHttp(HttpSettings settings) {
         return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources, analytics, settings);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, settings, standbyReplicas, kafkaProperties);
     }
 
     public Settings withBootstrapServers(String servers) {
         return new Settings(servers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources, analytics, http);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, http, standbyReplicas, kafkaProperties);
     }
 }

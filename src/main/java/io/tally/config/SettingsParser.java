@@ -18,6 +18,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +33,7 @@ final class SettingsParser {
     private static final Set<String> TOP_LEVEL = Set.of("bootstrapServers", "embeddedPort", "dataDir",
             "applicationId", "stateDir", "processingGuarantee", "commitInterval", "streamThreads", "topicPartitions",
             "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources",
-            "analytics", "http");
+            "analytics", "http", "standbyReplicas", "kafkaPropertiesFile");
     private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone");
     private static final Set<String> HTTP_KEYS = Set.of("enabled", "host", "port", "advertisedHost", "syncTimeout",
             "maxBodyBytes", "readToken", "writeToken");
@@ -66,7 +67,31 @@ final class SettingsParser {
                 integer(tree, "maxCommandBytes", 256, 16 * 1024 * 1024),
                 resources(tree.get("resources")),
                 analytics(map("analytics", tree.get("analytics")), map("resources", tree.get("resources"))),
-                http(map("http", tree.get("http"))));
+                http(map("http", tree.get("http"))),
+                integer(tree, "standbyReplicas", 0, 10),
+                kafkaProperties(text(tree, "kafkaPropertiesFile")));
+    }
+
+    /** The Kafka client properties in a Java properties file, or none when no file is named. */
+    private static Map<String, String> kafkaProperties(String file) {
+        if (file.isBlank()) {
+            return Map.of();
+        }
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.Reader reader = java.nio.file.Files.newBufferedReader(Path.of(file.trim()))) {
+            properties.load(reader);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new SettingsException("kafkaPropertiesFile", "cannot read '" + file.trim() + "': " + e.getMessage());
+        }
+        Map<String, String> loaded = new TreeMap<>();
+        properties.stringPropertyNames().forEach(name -> loaded.put(name, properties.getProperty(name)));
+        for (String owned : List.of("bootstrap.servers", "application.id", "processing.guarantee")) {
+            if (loaded.containsKey(owned)) {
+                throw new SettingsException("kafkaPropertiesFile", "'" + owned + "' is a Tally setting; set it there, not in "
+                        + file.trim());
+            }
+        }
+        return loaded;
     }
 
     /** A bearer token: empty for none, else at least 16 printable characters without spaces. */

@@ -52,12 +52,13 @@ final class CommittedOutcomes implements AutoCloseable {
     private final CountDownLatch positioned = new CountDownLatch(1);
     private volatile boolean running = true;
 
-    CommittedOutcomes(String bootstrap) {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20), new StringDeserializer(), new ByteArrayDeserializer());
+    /** @param client the Kafka client configuration (servers and security) */
+    CommittedOutcomes(Map<String, Object> client) {
+        Map<String, Object> config = new java.util.HashMap<>(client);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+        consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         thread = new Thread(this::run, "tally-outcomes");
         thread.setDaemon(true);
         thread.start();

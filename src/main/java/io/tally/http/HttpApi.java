@@ -59,14 +59,15 @@ public final class HttpApi implements AutoCloseable {
     private HttpApi(Settings settings, String bootstrap, int partitions) {
         this.settings = settings;
         this.partitions = partitions;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        Map<String, Object> producerConfig = settings.kafkaClient(bootstrap);
+        producerConfig.putAll(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 1,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000), new StringSerializer(), new ByteArraySerializer());
-        this.outcomes = new CommittedOutcomes(bootstrap);
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000));
+        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+        this.outcomes = new CommittedOutcomes(settings.kafkaClient(bootstrap));
         HttpSettings http = settings.http();
         this.forwarder = new Forwarder(http.readToken());
         this.app = Javalin.create(config -> {

@@ -15,6 +15,8 @@ public final class StreamsProperties {
     /** @param applicationServer {@code host:port} of this instance's REST API, or null when it has none */
     public static Properties of(Settings settings, String bootstrapServers, String applicationServer) {
         Properties props = new Properties();
+        props.putAll(settings.kafkaProperties());
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee());
@@ -26,9 +28,9 @@ public final class StreamsProperties {
             // Lets every instance find the owner of a key and the others' partitions (queries route).
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }
-        // Bounded memory for the record cache in front of the stores. It conflates the analytics
-        // partials' writes within a commit (ten per command); the audit log does not pass through
-        // it (transactions are forwarded one per command), so caching never conflates that.
+        // Bounded memory for the record cache in front of the records store, which conflates a
+        // busy record's writes within a commit. The analytics store conflates on its own
+        // (MetricsStore) and the audit log never passes through a cache.
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
         // A task's input is keyed commands only; reading them in offset order is what the ledger needs.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");

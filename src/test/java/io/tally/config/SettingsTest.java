@@ -122,4 +122,27 @@ class SettingsTest {
         assertThat(SettingsLoader.variableName(List.of("resources", "wallets", "fields", "stats.clicks", "maximum")))
                 .isEqualTo("TALLY_RESOURCES_WALLETS_FIELDS_STATS_CLICKS_MAXIMUM");
     }
+
+    @Test
+    void passesKafkaClientPropertiesFromAFileAndTokensFromTheEnvironment(@TempDir Path dir) throws Exception {
+        Path properties = dir.resolve("kafka.properties");
+        Files.writeString(properties, "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n");
+        Settings settings = SettingsLoader.load(null, Map.of(
+                "TALLY_KAFKA_PROPERTIES_FILE", properties.toString(),
+                "TALLY_STANDBY_REPLICAS", "1",
+                "TALLY_HTTP_WRITE_TOKEN", "write-token-0123456789"), Map.of());
+        assertThat(settings.kafkaClient("kafka:9093")).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512").containsEntry("bootstrap.servers", "kafka:9093");
+        assertThat(settings.standbyReplicas()).isEqualTo(1);
+        assertThat(settings.http().writeToken()).isEqualTo("write-token-0123456789");
+        assertThat(settings.http().readToken()).isEmpty();
+
+        Files.writeString(properties, "bootstrap.servers=elsewhere:9092\n");
+        assertThatThrownBy(() -> SettingsLoader.load(null, Map.of("TALLY_KAFKA_PROPERTIES_FILE", properties.toString()), Map.of()))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("kafkaPropertiesFile").hasMessageContaining("bootstrap.servers");
+        assertThatThrownBy(() -> SettingsLoader.load(null, Map.of("TALLY_KAFKA_PROPERTIES_FILE", dir.resolve("none").toString()), Map.of()))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("kafkaPropertiesFile").hasMessageContaining("cannot read");
+        assertThatThrownBy(() -> SettingsLoader.load(null, Map.of("TALLY_HTTP_READ_TOKEN", "short"), Map.of()))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("http.readToken");
+    }
 }
