@@ -10,6 +10,7 @@ import io.tally.kafka.TopicAdmin;
 import io.tally.kafka.TopicDeclarations;
 import io.tally.kafka.TopicOverrides;
 import io.tally.ledger.Ledger;
+import io.tally.metrics.TallyMetrics;
 import io.tally.stream.StreamsPartialStores;
 import io.tally.stream.StreamsProperties;
 import io.tally.stream.TallyTopics;
@@ -43,6 +44,7 @@ public final class Tally implements AutoCloseable {
     private final KafkaStreams streams;
     private final AnalyticsQueries analytics;
     private HttpApi http;
+    private TallyMetrics metrics;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Tally(EmbeddedKafka broker, String bootstrapServers, KafkaStreams streams, AnalyticsQueries analytics) {
@@ -66,17 +68,18 @@ public final class Tally implements AutoCloseable {
         EmbeddedKafka broker = settings.embedded() ? EmbeddedKafka.start(settings.dataDir(), settings.embeddedPort()) : null;
         String bootstrap = broker != null ? broker.bootstrapServers() : settings.bootstrapServers();
         HttpApi http = null;
+        TallyMetrics metrics = new TallyMetrics();
         try {
             if (settings.applyTopics()) {
                 LOG.info("topics: {}", applyTopics(settings, bootstrap));
             }
             Ledger ledger = new Ledger(settings.resources(), settings.maxPendingPerRecord());
             int partitions = commandPartitions(settings, bootstrap);
-            http = settings.http().enabled() ? HttpApi.bind(settings, bootstrap, partitions) : null;
+            http = settings.http().enabled() ? HttpApi.bind(settings, bootstrap, partitions, metrics) : null;
             String applicationServer = http == null ? null : http.advertised().host() + ":" + http.advertised().port();
             KafkaStreams streams = new KafkaStreams(
                     TallyTopology.build(ledger, settings.dedupeHorizon(), settings.maxCommandBytes(),
-                            settings.analytics()),
+                            settings.analytics(), metrics),
                     StreamsProperties.of(settings, bootstrap, applicationServer));
             // A bug in the ledger must not be skipped over: stop this instance and let it be restarted.
             streams.setUncaughtExceptionHandler(error -> {
@@ -85,8 +88,10 @@ public final class Tally implements AutoCloseable {
             });
             AnalyticsQueries analytics = http != null ? http.attach(streams) : new AnalyticsQueries(
                     new StreamsPartialStores(streams, partitions), settings.resources(), settings.analytics());
+            metrics.bind(streams);
             Tally tally = new Tally(broker, bootstrap, streams, analytics);
             tally.http = http;
+            tally.metrics = metrics;
             streams.start();
             if (http != null) {
                 LOG.info("REST API on http://{}:{}/ (advertised as {})", settings.http().host(), http.port(), applicationServer);
@@ -98,6 +103,7 @@ public final class Tally implements AutoCloseable {
             if (http != null) {
                 http.close();
             }
+            metrics.close();
             if (broker != null) {
                 broker.close();
             }
@@ -156,6 +162,7 @@ public final class Tally implements AutoCloseable {
         // of waiting out the session timeout of a member that will not come back.
         streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        metrics.close();
         if (broker != null) {
             broker.close();
         }

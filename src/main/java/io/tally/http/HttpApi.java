@@ -15,6 +15,7 @@ import io.tally.ledger.Op;
 import io.tally.ledger.RecordKey;
 import io.tally.ledger.ResourceSpec;
 import io.tally.ledger.TxIds;
+import io.tally.metrics.TallyMetrics;
 import io.tally.stream.Json;
 import io.tally.stream.StreamsPartialStores;
 import io.tally.stream.TallyTopics;
@@ -50,14 +51,16 @@ public final class HttpApi implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final CommittedOutcomes outcomes;
     private final Forwarder forwarder;
+    private final TallyMetrics metrics;
     private final Javalin app;
     private volatile KafkaStreams streams;
     private volatile StreamsPartialStores localPartials;
     private volatile AnalyticsHandler analytics;
     private volatile RecordsHandler records;
 
-    private HttpApi(Settings settings, String bootstrap, int partitions) {
+    private HttpApi(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
         this.settings = settings;
+        this.metrics = metrics;
         this.partitions = partitions;
         Map<String, Object> producerConfig = settings.kafkaClient(bootstrap);
         producerConfig.putAll(Map.of(
@@ -88,8 +91,8 @@ public final class HttpApi implements AutoCloseable {
      * Starts listening before Kafka Streams exists, so that the port (chosen when the settings say
      * 0) can be advertised as {@code application.server}; requests answer 503 until {@link #attach}.
      */
-    public static HttpApi bind(Settings settings, String bootstrap, int partitions) {
-        HttpApi api = new HttpApi(settings, bootstrap, partitions);
+    public static HttpApi bind(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
+        HttpApi api = new HttpApi(settings, bootstrap, partitions, metrics);
         try {
             api.app.start(settings.http().host(), settings.http().port());
         } catch (RuntimeException e) {
@@ -145,6 +148,9 @@ public final class HttpApi implements AutoCloseable {
                 || streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED));
         app.get("/health/ready", ctx -> health(ctx, streams != null && streams.state() == KafkaStreams.State.RUNNING));
         app.get("/openapi.json", this::openApi);
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
+        app.after(this::measure);
         app.before("/v1/*", this::authorize);
         app.before("/internal/*", this::authorize);
         // Analytics first: "analytics" is a reserved resource name, so these paths never mean a record.
@@ -186,6 +192,22 @@ public final class HttpApi implements AutoCloseable {
     private AnalyticsHandler analytics() {
         streams();
         return analytics;
+    }
+
+    private static final String STARTED = "tally.started";
+
+    private void measure(Context ctx) {
+        Long started = ctx.attribute(STARTED);
+        if (started == null) {
+            return;
+        }
+        String route;
+        try {
+            route = ctx.endpointHandlerPath();
+        } catch (RuntimeException unmatched) {
+            route = "unmatched";
+        }
+        metrics.request(ctx.method().name(), route, ctx.statusCode(), java.time.Duration.ofNanos(System.nanoTime() - started));
     }
 
     private RecordsHandler records() {

@@ -41,6 +41,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private final CommandParser parser;
     private final Duration dedupeHorizon;
     private final int maxPayloadBytes;
+    private final LedgerEvents events;
 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> records;
@@ -49,7 +50,8 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private WindowStore<String, Outcome> dedupe;
     private final RecentRecords recent = new RecentRecords(RECENT_RECORDS);
 
-    LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes) {
+    LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes, LedgerEvents events) {
+        this.events = events;
         this.ledger = ledger;
         this.parser = parser;
         this.dedupeHorizon = dedupeHorizon;
@@ -139,6 +141,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
                 // Serialized once: the audit log and the record's history hold the same bytes.
                 byte[] json = TallyTopology.TRANSACTION_SERDE.serialize(TallyTopics.TRANSACTIONS, transaction);
                 history.put(History.key(transaction.key(), transaction.sequence()), json);
+                events.applied(transaction.resource());
                 context.forward(record.withKey(transaction.key()).withValue(json), TallyTopology.TRANSACTIONS_SINK);
                 context.forward(record.withKey(transaction.key()).withValue(transaction), TallyTopology.ANALYTICS);
                 remember(clientTxIds, transaction.key(), transaction.txId(), Outcome.applied(transaction.sequence()), now);
@@ -174,6 +177,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     }
 
     private void reject(Record<String, byte[]> record, Rejection rejection, boolean withSource, Outcome original) {
+        events.rejected(rejection.code());
         RecordMetadata source = context.recordMetadata().orElse(null);
         byte[] raw = withSource ? record.value() : null;
         boolean truncated = raw != null && raw.length > maxPayloadBytes;

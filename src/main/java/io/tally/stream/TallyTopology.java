@@ -45,10 +45,16 @@ public final class TallyTopology {
      */
     public static Topology build(Ledger ledger, Duration dedupeHorizon, int maxCommandBytes,
                                  AnalyticsSettings analytics) {
+        return build(ledger, dedupeHorizon, maxCommandBytes, analytics, LedgerEvents.NONE);
+    }
+
+    /** @param events told of every decision, for metrics */
+    public static Topology build(Ledger ledger, Duration dedupeHorizon, int maxCommandBytes,
+                                 AnalyticsSettings analytics, LedgerEvents events) {
         CommandParser parser = new CommandParser(maxCommandBytes);
         Topology topology = new Topology();
         topology.addSource(COMMANDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TallyTopics.COMMANDS);
-        topology.addProcessor(LEDGER, () -> new LedgerProcessor(ledger, parser, dedupeHorizon, maxCommandBytes),
+        topology.addProcessor(LEDGER, () -> new LedgerProcessor(ledger, parser, dedupeHorizon, maxCommandBytes, events),
                 COMMANDS_SOURCE);
         // The records store holds each record as the exact JSON published on tally.records, so a
         // state is serialized once per change and queries can answer with the stored bytes.

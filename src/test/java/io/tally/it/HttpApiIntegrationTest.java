@@ -260,7 +260,8 @@ class HttpApiIntegrationTest {
         String write = "write-token-0123456789";
         Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state-tokens"), "tally-http-tokens", 4)
                 .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(5), 4096).withTokens(read, write));
-        try (io.tally.http.HttpApi guarded = io.tally.http.HttpApi.bind(settings, broker.bootstrapServers(), 4)) {
+        try (io.tally.http.HttpApi guarded = io.tally.http.HttpApi.bind(settings, broker.bootstrapServers(), 4,
+                new io.tally.metrics.TallyMetrics())) {
             String url = "http://127.0.0.1:" + guarded.port();
             Map<String, Integer> expected = Map.ofEntries(
                     Map.entry("GET /v1/wallets/w1 -", 401),
@@ -283,6 +284,21 @@ class HttpApiIntegrationTest {
                 assertThat(response.statusCode()).as(request.getKey() + " → " + response.body()).isEqualTo(request.getValue());
             }
         }
+    }
+
+    @Test
+    void exposesPrometheusMetricsOfTheLedgerHttpAndKafkaStreams() throws Exception {
+        call("POST", "/v1/wallets/metrics1", "{\"balance\": \"5\"}", Map.of());
+        call("POST", "/v1/wallets/metrics1/balance/sub", "{\"amount\": \"50\"}", Map.of());
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String text = call("GET", "/metrics", null, Map.of()).body();
+            assertThat(text).containsPattern("tally_rejections_total\\{code=\"BELOW_MINIMUM\"[^}]*} [1-9]")
+                    .containsPattern("tally_transactions_total\\{resource=\"wallets\"[^}]*} [1-9]")
+                    .contains("tally_http_requests_seconds_count{method=\"POST\",route=\"/v1/{resource}/{id}/{field}/{op}\"")
+                    .contains("kafka_stream_thread_process_total")
+                    .contains("kafka_consumer_fetch_manager_records_lag_max")
+                    .contains("jvm_memory_used_bytes");
+        });
     }
 
     @Test

@@ -1,0 +1,80 @@
+package io.tally.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.ledger.RejectionCode;
+import io.tally.stream.LedgerEvents;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An instance's metrics in Prometheus' text format at {@code /metrics}: transactions applied per
+ * resource and rejections per code (counted by the ledger as it decides), HTTP requests per route
+ * and status, every Kafka Streams, consumer and producer metric (among them
+ * {@code kafka_consumer_fetch_manager_records_lag_max}, the consolidation lag), and the JVM's.
+ */
+public final class TallyMetrics implements LedgerEvents, AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<RejectionCode, Counter> rejections = new EnumMap<>(RejectionCode.class);
+    private final Map<String, Counter> applied = new ConcurrentHashMap<>();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private KafkaStreamsMetrics streamsMetrics;
+
+    public TallyMetrics() {
+        for (RejectionCode code : RejectionCode.values()) {
+            rejections.put(code, Counter.builder("tally.rejections").tag("code", code.name())
+                    .description("commands refused, by rejection code").register(registry));
+        }
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        gc.bindTo(registry);
+    }
+
+    /** Exports the metrics of these streams, and of their consumers and producers, from now on. */
+    public void bind(KafkaStreams streams) {
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+    }
+
+    @Override
+    public void applied(String resource) {
+        applied.computeIfAbsent(resource, name -> Counter.builder("tally.transactions").tag("resource", name)
+                .description("transactions applied, by resource").register(registry)).increment();
+    }
+
+    @Override
+    public void rejected(RejectionCode code) {
+        rejections.get(code).increment();
+    }
+
+    /** Records one answered HTTP request under its route template, never its raw path. */
+    public void request(String method, String route, int status, Duration took) {
+        Timer.builder("tally.http.requests").tag("method", method).tag("route", route).tag("status", String.valueOf(status))
+                .publishPercentileHistogram(false).register(registry).record(took);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
+        gc.close();
+        registry.close();
+    }
+}
