@@ -93,10 +93,20 @@ class ClusterIntegrationTest {
             answers.add(answered(instance, "/v1/analytics/wallets/balance?period=day&last=2&breakdown=operations"));
             answers.add(answered(instance, "/v1/analytics/wallets/balance?period=hour&last=3&id=c7"));
             answers.add(answered(instance, "/v1/analytics/wallets/balance/top?period=day&by=sum&limit=3"));
+            answers.add(answered(instance, "/v1/wallets?prefix=c&limit=5"));
+            answers.add(answered(instance, "/v1/wallets?prefix=c&limit=5&cursor=c11"));
+            answers.add(answered(instance, "/v1/wallets/c7/balance/transactions?limit=10"));
         }
-        for (int i = 3; i < answers.size(); i++) {
-            assertThat(answers.get(i)).isEqualTo(answers.get(i % 3));
+        int perInstance = answers.size() / 3;
+        for (int i = perInstance; i < answers.size(); i++) {
+            assertThat(answers.get(i)).isEqualTo(answers.get(i % perInstance));
         }
+        assertThat(Json.MAPPER.readTree(answers.get(3)).get("ids")).extracting(JsonNode::asText)
+                .containsExactly("c0", "c1", "c10", "c11", "c2");
+        assertThat(Json.MAPPER.readTree(answers.get(4)).get("ids")).extracting(JsonNode::asText)
+                .containsExactly("c2", "c3", "c4", "c5", "c6");
+        assertThat(Json.MAPPER.readTree(answers.get(5)).get("transactions")).extracting(t -> t.get("sequence").asLong())
+                .containsExactly(1L, 2L);
         JsonNode day = Json.MAPPER.readTree(answers.get(0)).get("rows").get(1);
         assertThat(day.get("count").asLong()).isEqualTo(2L * WALLETS);
         assertThat(day.get("records").asLong()).isEqualTo(WALLETS);
@@ -108,18 +118,26 @@ class ClusterIntegrationTest {
         assertEveryInstanceServes(instances, expected);
     }
 
-    /** Retries through rebalances (503 with Retry-After) until every instance serves every record exactly. */
+    /**
+     * Retries through rebalances (503 with Retry-After) until every instance serves every record
+     * exactly; no answer on the way may be a 404, since every record exists throughout.
+     */
     private static void assertEveryInstanceServes(List<Tally> serving, Map<String, BigDecimal> expected) {
+        List<String> falseAbsences = new java.util.concurrent.CopyOnWriteArrayList<>();
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
             for (Tally instance : serving) {
                 for (Map.Entry<String, BigDecimal> wallet : expected.entrySet()) {
                     HttpResponse<String> read = call(instance, "GET", "/v1/wallets/" + wallet.getKey(), null);
+                    if (read.statusCode() == 404) {
+                        falseAbsences.add(wallet.getKey() + ": " + read.body());
+                    }
                     assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
                     assertThat(Json.MAPPER.readTree(read.body()).get("fields").get("balance").asText())
                             .isEqualTo(wallet.getValue().toPlainString());
                 }
             }
         });
+        assertThat(falseAbsences).as("records answered as missing during the rebalance").isEmpty();
     }
 
     private static String answered(Tally instance, String path) {
