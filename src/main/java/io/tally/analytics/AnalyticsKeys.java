@@ -59,6 +59,22 @@ public final class AnalyticsKeys {
         return new String[] {prefix, prefix + time(before)};
     }
 
+    /** The resource named in a resource or record key. */
+    public static String resourceOf(String key) {
+        return key.substring(2, key.indexOf('|', 2));
+    }
+
+    /** The granularity in a resource or record key. */
+    public static Granularity granularityOf(String key) {
+        char letter = key.charAt(afterBar(key, 3));
+        for (Granularity granularity : Granularity.values()) {
+            if (granularity.name().charAt(0) == letter) {
+                return granularity;
+            }
+        }
+        throw new IllegalArgumentException("not an analytics key: " + key);
+    }
+
     /** The index just after the n-th '|' of a key. */
     private static int afterBar(String key, int n) {
         int at = 0;

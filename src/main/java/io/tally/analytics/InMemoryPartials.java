@@ -34,6 +34,15 @@ public final class InMemoryPartials implements PartialStores {
         }
     }
 
+    public int partitionCount() {
+        return partitions.size();
+    }
+
+    /** Every entry of a partition, in key order. */
+    public java.util.SortedMap<String, byte[]> entries(int partition) {
+        return java.util.Collections.unmodifiableSortedMap(partitions.get(partition));
+    }
+
     @Override
     public List<Partition> all() {
         return partitions.stream().map(InMemoryPartials::view).toList();

@@ -22,6 +22,16 @@ final class Progress {
                 done / seconds);
     }
 
+    /** For a count without a known total: how many so far and the rate. */
+    void count(long done) {
+        double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
+        out.printf("\r%-12s %,d  %,.0f/s", label, done, done / seconds);
+    }
+
+    void finish() {
+        out.println();
+    }
+
     void done() {
         update(total);
         out.println();

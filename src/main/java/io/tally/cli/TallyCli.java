@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code tally} command line; with no verb it runs the service. */
 @Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
         description = "Auditable numeric fields on Apache Kafka.",
-        subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, AnalyticsCommand.class, BenchCommand.class})
+        subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, AnalyticsCommand.class, BenchCommand.class,
+                VerifyCommand.class})
 public final class TallyCli implements Runnable {
 
     public static int execute(String... args) {

@@ -72,4 +72,23 @@ final class KafkaFixture {
             return all;
         }
     }
+
+    /**
+     * Whether the Kafka Streams application has committed every command on the topic: under
+     * exactly-once its outputs commit in the same transaction, so they are all readable now.
+     */
+    static boolean consumedAll(String bootstrap, String applicationId) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            var committed = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+            var partitions = admin.describeTopics(List.of(io.tally.stream.TallyTopics.COMMANDS)).allTopicNames().get()
+                    .get(io.tally.stream.TallyTopics.COMMANDS).partitions();
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            partitions.forEach(p -> latest.put(new TopicPartition(io.tally.stream.TallyTopics.COMMANDS, p.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            var ends = admin.listOffsets(latest).all().get();
+            return ends.entrySet().stream().allMatch(end -> end.getValue().offset() == 0
+                    || committed.get(end.getKey()) != null && committed.get(end.getKey()).offset() >= end.getValue().offset());
+        }
+    }
 }
