@@ -165,6 +165,10 @@ public final class HttpApi implements AutoCloseable {
         app.get("/v1/{resource}", ctx -> records().list(ctx, resource(ctx)));
         app.post("/v1/{resource}/{id}", this::create);
         app.get("/v1/{resource}/{id}", ctx -> records().read(ctx, resource(ctx), id(ctx)));
+        app.get("/v1/{resource}/{id}/{field}", ctx -> {
+            ResourceSpec resource = resource(ctx);
+            records().fieldAsOf(ctx, resource, id(ctx), field(resource, ctx.pathParam("field")));
+        });
         app.get("/v1/{resource}/{id}/{field}/transactions", ctx -> {
             ResourceSpec resource = resource(ctx);
             records().history(ctx, resource, id(ctx), field(resource, ctx.pathParam("field")));

@@ -106,6 +106,82 @@ final class RecordsHandler {
         ctx.json(answer);
     }
 
+    /**
+     * {@code GET /v1/{resource}/{id}/{field}?asOf=}: the field's value as the ledger had recorded it
+     * at an instant (by processing time: what a read at that instant answered), replayed from the
+     * record's history; without {@code asOf}, as of now.
+     */
+    void fieldAsOf(Context ctx, ResourceSpec resource, String id, FieldSpec field) {
+        Instant asOf = ctx.queryParam("asOf") == null ? Instant.now() : time(ctx, resource, "asOf");
+        String key = RecordKey.of(resource.name(), id);
+        int partition = ownedHere(ctx, key);
+        if (partition < 0) {
+            return;
+        }
+        JsonNode last = null;
+        long after = 0;
+        boolean reached = false;
+        while (!reached) {
+            LocalStores.Page<byte[]> page = local.history(partition, key, after, MAX_LIMIT, json -> true);
+            for (byte[] json : page.items()) {
+                JsonNode transaction = tree(json);
+                if (Instant.parse(transaction.get("processedAt").asText()).isAfter(asOf)) {
+                    reached = true;
+                    break;
+                }
+                last = transaction;
+                after = transaction.get("sequence").asLong();
+            }
+            reached |= page.next() == null;
+        }
+        if (last == null || last.get("op").asText().equals("delete")) {
+            throw new ApiError(404, "RECORD_NOT_FOUND", key + " did not exist at " + asOf
+                    + (last == null ? "" : " (deleted by transaction " + last.get("sequence").asLong() + ")"));
+        }
+        String value = field.name().equals(last.path("field").asText(null)) ? last.get("after").asText() : null;
+        if (value == null) {
+            // The last transaction changed another field or created the record: replay to this field's last change.
+            value = valueBefore(partition, key, after, field);
+        }
+        if (value == null) {
+            // Created on first use by a change to another field: this one still has its initial value.
+            java.math.BigDecimal initial = resource.initialValues().get(field.name());
+            value = initial == null ? null : initial.toPlainString();
+        }
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        answer.put("resource", resource.name()).put("id", id).put("field", field.name()).put("asOf", asOf.toString())
+                .put("value", value).put("version", after);
+        ctx.json(answer);
+    }
+
+    /** The field's value after the record's transactions up to {@code sequence}: its last change or its create. */
+    private String valueBefore(int partition, String key, long sequence, FieldSpec field) {
+        String value = null;
+        long after = 0;
+        while (after < sequence) {
+            LocalStores.Page<byte[]> page = local.history(partition, key, after, MAX_LIMIT, json -> true);
+            for (byte[] json : page.items()) {
+                JsonNode transaction = tree(json);
+                long at = transaction.get("sequence").asLong();
+                if (at > sequence) {
+                    return value;
+                }
+                after = at;
+                String op = transaction.get("op").asText();
+                if (op.equals("create")) {
+                    JsonNode created = transaction.path("values").path(field.name());
+                    value = created.isMissingNode() || created.isNull() ? null : created.asText();
+                } else if (field.name().equals(transaction.path("field").asText(null))) {
+                    value = transaction.get("after").asText();
+                }
+            }
+            if (page.next() == null) {
+                break;
+            }
+        }
+        return value;
+    }
+
     /** {@code GET /v1/{resource}?prefix=&limit=&cursor=}: live record ids in UTF-8 byte order, paged. */
     void list(Context ctx, ResourceSpec resource) {
         int limit = limit(ctx);

@@ -234,10 +234,21 @@ class HttpApiIntegrationTest {
         assertThat(ids).as("live ids with the prefix, in order, each once").containsExactly("l1", "l2", "l3");
         assertThat(pages).isEqualTo(2);
 
+        java.time.Instant beforeCreate = java.time.Instant.parse(json(call("GET", "/v1/wallets/l1", null, Map.of()))
+                .get("created").asText()).minusMillis(1);
+        java.time.Instant afterThird = null;
         for (int i = 1; i <= 5; i++) {
             assertThat(call("POST", "/v1/wallets/l1/balance/add", "{\"amount\": \"" + i + "\"}", Map.of()).statusCode())
                     .isEqualTo(200);
+            if (i == 3) {
+                afterThird = java.time.Instant.now();
+            }
         }
+        assertThat(json(call("GET", "/v1/wallets/l1/balance?asOf=" + afterThird, null, Map.of())).get("value").asText())
+                .as("time travel to between the third and fourth change").isEqualTo("7.00");
+        assertThat(json(call("GET", "/v1/wallets/l1/balance", null, Map.of())).get("value").asText()).isEqualTo("16.00");
+        assertThat(call("GET", "/v1/wallets/l1/balance?asOf=" + beforeCreate, null, Map.of()).statusCode()).isEqualTo(404);
+        assertThat(call("GET", "/v1/wallets/l1/balance?asOf=soon", null, Map.of()).statusCode()).isEqualTo(400);
         java.util.List<JsonNode> history = new java.util.ArrayList<>();
         cursor = null;
         do {
