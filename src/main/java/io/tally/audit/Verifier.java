@@ -14,12 +14,6 @@ import io.tally.ledger.Transaction;
 import io.tally.stream.ChangelogPartials;
 import io.tally.stream.TallyTopics;
 import io.tally.stream.TallyTopology;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -32,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -85,7 +78,8 @@ public final class Verifier {
         List<Map<String, Metrics>> analytics = new ArrayList<>();
         long[] count = new long[1];
 
-        int partitions = readAll(TallyTopics.TRANSACTIONS, (partition, record) -> {
+        int partitions = TopicReader.readAll(settings, bootstrap, TallyTopics.TRANSACTIONS, timeout, record -> {
+            int partition = record.partition();
             while (analytics.size() <= partition) {
                 analytics.add(new HashMap<>());
             }
@@ -129,7 +123,7 @@ public final class Verifier {
         progress.accept(count[0]);
 
         Map<String, byte[]> published = new HashMap<>();
-        readAll(TallyTopics.RECORDS, (partition, record) -> published.put(record.key(), record.value()));
+        TopicReader.readAll(settings, bootstrap, TallyTopics.RECORDS, timeout, record -> published.put(record.key(), record.value()));
         compareRecords(replayed, published, differences);
 
         long analyticsEntries = compareAnalytics(analytics, partitions, now, differences);
@@ -225,28 +219,6 @@ public final class Verifier {
     private static String describe(RecordState state) {
         return (state.live() ? "" : "deleted ") + state.fields() + " version " + state.version() + " changes "
                 + state.changes();
-    }
-
-    /** Reads a topic from the start to its end as of now, read committed; returns its partition count. */
-    private int readAll(String topic, BiConsumer<Integer, ConsumerRecord<String, byte[]>> each) {
-        Map<String, Object> config = settings.kafkaClient(bootstrap);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            while (partitions.stream().anyMatch(p -> consumer.position(p, timeout) < ends.get(p))) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    each.accept(record.partition(), record);
-                }
-            }
-            return partitions.size();
-        }
     }
 
     private static final class Differences {

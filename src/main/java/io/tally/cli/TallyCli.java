@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
         description = "Auditable numeric fields on Apache Kafka.",
         subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, AnalyticsCommand.class, BenchCommand.class,
-                VerifyCommand.class})
+                VerifyCommand.class, RebuildCommand.class})
 public final class TallyCli implements Runnable {
 
     public static int execute(String... args) {
