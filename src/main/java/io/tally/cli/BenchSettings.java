@@ -17,6 +17,6 @@ final class BenchSettings {
                 base.replicationFactor(), false, base.dedupeHorizon(), base.maxPendingPerRecord(), base.maxCommandBytes(),
                 base.resources(), base.analytics(),
                 new HttpSettings(false, "127.0.0.1", 0, "", base.http().syncTimeout(), base.http().maxBodyBytes()),
-                0, Map.of());
+                0, Map.of(), base.rocksdbMemoryBytes());
     }
 }

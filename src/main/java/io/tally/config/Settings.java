@@ -27,6 +27,7 @@ import java.util.Map;
  * @param standbyReplicas       warm copies of each task's state on other instances (Kafka Streams num.standby.replicas)
  * @param kafkaProperties       extra properties for every Kafka client (security.protocol, sasl.*, ssl.* ...),
  *                              from the file {@code kafkaPropertiesFile} names
+ * @param rocksdbMemoryBytes    off-heap memory of all state stores together (block cache and memtables)
  */
 public record Settings(
         String bootstrapServers,
@@ -47,7 +48,8 @@ public record Settings(
         AnalyticsSettings analytics,
         HttpSettings http,
         int standbyReplicas,
-        Map<String, String> kafkaProperties) {
+        Map<String, String> kafkaProperties,
+        long rocksdbMemoryBytes) {
 
     public Settings {
         resources = Map.copyOf(resources);
@@ -68,18 +70,18 @@ public record Settings(
     public Settings withApplyTopics(boolean apply) {
         return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, apply, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources, analytics, http, standbyReplicas, kafkaProperties);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, http, standbyReplicas, kafkaProperties, rocksdbMemoryBytes);
     }
 
     public Settings withHttp(HttpSettings settings) {
         return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources, analytics, settings, standbyReplicas, kafkaProperties);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, settings, standbyReplicas, kafkaProperties, rocksdbMemoryBytes);
     }
 
     public Settings withBootstrapServers(String servers) {
         return new Settings(servers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
                 commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
-                maxPendingPerRecord, maxCommandBytes, resources, analytics, http, standbyReplicas, kafkaProperties);
+                maxPendingPerRecord, maxCommandBytes, resources, analytics, http, standbyReplicas, kafkaProperties, rocksdbMemoryBytes);
     }
 }

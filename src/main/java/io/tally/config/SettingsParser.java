@@ -33,7 +33,8 @@ final class SettingsParser {
     private static final Set<String> TOP_LEVEL = Set.of("bootstrapServers", "embeddedPort", "dataDir",
             "applicationId", "stateDir", "processingGuarantee", "commitInterval", "streamThreads", "topicPartitions",
             "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources",
-            "analytics", "http", "standbyReplicas", "kafkaPropertiesFile");
+            "analytics", "http", "standbyReplicas", "kafkaPropertiesFile",
+            "rocksdbMemoryBytes");
     private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone");
     private static final Set<String> HTTP_KEYS = Set.of("enabled", "host", "port", "advertisedHost", "syncTimeout",
             "maxBodyBytes", "readToken", "writeToken");
@@ -69,7 +70,8 @@ final class SettingsParser {
                 analytics(map("analytics", tree.get("analytics")), map("resources", tree.get("resources"))),
                 http(map("http", tree.get("http"))),
                 integer(tree, "standbyReplicas", 0, 10),
-                kafkaProperties(text(tree, "kafkaPropertiesFile")));
+                kafkaProperties(text(tree, "kafkaPropertiesFile")),
+                integer(tree, "rocksdbMemoryBytes", 16 * 1024 * 1024, Integer.MAX_VALUE));
     }
 
     /** The Kafka client properties in a Java properties file, or none when no file is named. */
