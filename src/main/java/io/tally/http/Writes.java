@@ -65,7 +65,7 @@ final class Writes {
             case RECORD_NOT_FOUND, UNKNOWN_RESOURCE, UNKNOWN_FIELD -> 404;
             case PENDING_LIMIT -> 429;
             case MALFORMED, WRONG_KEY -> 400;
-            case BAD_AMOUNT, OVERFLOW, BELOW_MINIMUM, ABOVE_MAXIMUM -> 422;
+            case BAD_AMOUNT, OVERFLOW, BELOW_MINIMUM, ABOVE_MAXIMUM, NOT_TRANSFERABLE -> 422;
         };
     }
 }

@@ -85,7 +85,9 @@ public final class Ledger {
             case DELETE -> state.live()
                     ? transaction(command, state, null, null, null, null, state.fields(), processedAt)
                     : Rejection.of(RejectionCode.RECORD_NOT_FOUND, command.key() + " does not exist", command);
-            case ADD, SUB, SET, INCREMENT, DECREMENT -> decideChange(resource, state, command, processedAt);
+            case ADD, SUB, SET, INCREMENT, DECREMENT, TRANSFER_CREDIT, TRANSFER_REFUND ->
+                    decideChange(resource, state, command, processedAt);
+            case TRANSFER -> decideTransfer(resource, state, command, processedAt);
         };
     }
 
@@ -100,7 +102,7 @@ public final class Ledger {
                     at, at, 1, transaction.sequence());
             case DELETE -> new RecordState(state.resource(), state.id(), false, null, state.created(), at, 0,
                     transaction.sequence());
-            case ADD, SUB, SET, INCREMENT, DECREMENT -> {
+            case ADD, SUB, SET, INCREMENT, DECREMENT, TRANSFER, TRANSFER_CREDIT, TRANSFER_REFUND -> {
                 boolean creating = !state.live();
                 SortedMap<String, BigDecimal> fields = new TreeMap<>(
                         creating ? resources.get(state.resource()).initialValues() : state.fields());
@@ -135,6 +137,41 @@ public final class Ledger {
         return transaction(command, state, null, null, null, null, values, processedAt);
     }
 
+    /**
+     * The debit of a transfer, decided like a {@code sub} of the source once the target is known
+     * to be able to take the amount: a configured sum field, at a scale that holds the amount.
+     * The credit and a refund follow as commands of their own; see {@link Op}.
+     */
+    private Decision decideTransfer(ResourceSpec resource, RecordState state, Command command, Instant processedAt) {
+        TransferLeg to = command.transfer();
+        if (to == null) {
+            return Rejection.of(RejectionCode.MALFORMED, "transfer needs a target: to {resource, id, field}", command);
+        }
+        ResourceSpec target = resources.get(to.resource());
+        if (target == null) {
+            return Rejection.of(RejectionCode.UNKNOWN_RESOURCE, "the target resource '" + to.resource()
+                    + "' is not configured", command);
+        }
+        FieldSpec targetField = to.field() == null ? null : target.field(to.field());
+        if (targetField == null) {
+            return unknownField(target, to.field(), command);
+        }
+        FieldSpec sourceField = command.field() == null ? null : resource.field(command.field());
+        if (sourceField != null && (sourceField.reducer() != Reducers.SUM || targetField.reducer() != Reducers.SUM)) {
+            return Rejection.of(RejectionCode.NOT_TRANSFERABLE, "transfers move amounts between fields kept by sum; "
+                    + (sourceField.reducer() != Reducers.SUM ? sourceField.name() : targetField.name()) + " is not", command);
+        }
+        if (to.key().equals(command.key()) && targetField.name().equals(command.field())) {
+            return Rejection.of(RejectionCode.NOT_TRANSFERABLE, "a transfer needs two different fields; from and to are both "
+                    + command.key() + " " + command.field(), command);
+        }
+        if (Amounts.parse(command.amount(), targetField.scale()) instanceof Amounts.Invalid invalid) {
+            return Rejection.of(RejectionCode.BAD_AMOUNT, "the target " + to.key() + " " + targetField.name()
+                    + " cannot take it: " + invalid.reason(), command);
+        }
+        return decideChange(resource, state, command, processedAt);
+    }
+
     private Decision decideChange(ResourceSpec resource, RecordState state, Command command, Instant processedAt) {
         FieldSpec field = command.field() == null ? null : resource.field(command.field());
         if (field == null) {
@@ -149,14 +186,18 @@ public final class Ledger {
             return Rejection.of(RejectionCode.BAD_AMOUNT, command.op().wireName()
                     + " takes an amount greater than zero, got " + amount.toPlainString(), command);
         }
+        if (!state.live() && (command.op() == Op.TRANSFER_REFUND || command.op().transferStep() && !resource.createOnFirstUse())) {
+            // Money in flight does not wait: a transfer step to a missing record is refused (and compensated).
+            return Rejection.of(RejectionCode.RECORD_NOT_FOUND, command.key() + " does not exist", command);
+        }
         if (!state.live() && !resource.createOnFirstUse()) {
             return new Decision.Pending(command);
         }
         BigDecimal before = state.live() ? state.value(field.name()) : field.initial();
         BigDecimal after = switch (command.op()) {
             case SET -> amount;
-            case ADD, INCREMENT -> field.reducer().reduce(before, amount);
-            case SUB, DECREMENT -> field.reducer().reduce(before, amount.negate());
+            case ADD, INCREMENT, TRANSFER_CREDIT, TRANSFER_REFUND -> field.reducer().reduce(before, amount);
+            case SUB, DECREMENT, TRANSFER -> field.reducer().reduce(before, amount.negate());
             case CREATE, DELETE -> throw new IllegalArgumentException("not a field change: " + command.op());
         };
         Amounts.Parsed fitted = Amounts.fit(after, field.scale());
@@ -165,7 +206,8 @@ public final class Ledger {
                     + invalid.reason().replaceFirst("^amount", "value"), command);
         }
         after = ((Amounts.Exact) fitted).value();
-        Rejection outOfBounds = checkBounds(field, before, after, command);
+        // A refund returns what the source held before the transfer: no bound may keep it out.
+        Rejection outOfBounds = command.op() == Op.TRANSFER_REFUND ? null : checkBounds(field, before, after, command);
         if (outOfBounds != null) {
             return outOfBounds;
         }
@@ -212,7 +254,8 @@ public final class Ledger {
     private static Transaction transaction(Command command, RecordState state, BigDecimal amount, BigDecimal delta,
                                            BigDecimal before, BigDecimal after, Map<String, BigDecimal> values,
                                            Instant processedAt) {
+        TransferLeg transfer = command.transfer() == null ? null : command.transfer().withTransferId(command.transferId());
         return new Transaction(command.txId(), command.resource(), command.id(), command.op(), command.field(), amount,
-                delta, before, after, values, state.version() + 1, command.at(), processedAt, command.meta());
+                delta, before, after, values, state.version() + 1, command.at(), processedAt, command.meta(), transfer);
     }
 }

@@ -3,9 +3,14 @@ package io.tally.ledger;
 import java.util.Locale;
 import java.util.Optional;
 
-/** What a command asks for. The wire name is the lower-case constant name. */
+/**
+ * What a command asks for. The wire name is the lower-case constant name. A transfer is a saga of
+ * steps, each an op on one record: {@code transfer} debits the source, then Tally itself sends
+ * {@code transfer_credit} to the target and, if the target refuses it, {@code transfer_refund}
+ * back to the source.
+ */
 public enum Op {
-    CREATE, ADD, SUB, SET, INCREMENT, DECREMENT, DELETE;
+    CREATE, ADD, SUB, SET, INCREMENT, DECREMENT, DELETE, TRANSFER, TRANSFER_CREDIT, TRANSFER_REFUND;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
@@ -18,6 +23,15 @@ public enum Op {
             }
         }
         return Optional.empty();
+    }
+
+    /** The steps Tally sends itself during a transfer; clients send {@link #TRANSFER}. */
+    public boolean sagaStep() {
+        return this == TRANSFER_CREDIT || this == TRANSFER_REFUND;
+    }
+
+    public boolean transferStep() {
+        return this == TRANSFER || sagaStep();
     }
 
     /** Ops that change one field and therefore need a field name. */

@@ -22,5 +22,7 @@ public enum RejectionCode {
     RECORD_EXISTS,
     RECORD_NOT_FOUND,
     /** Too many changes are already waiting for this record to be created. */
-    PENDING_LIMIT
+    PENDING_LIMIT,
+    /** A transfer between fields that cannot hold it: not kept by sum, or the same field twice. */
+    NOT_TRANSFERABLE
 }

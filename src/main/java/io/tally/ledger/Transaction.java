@@ -16,6 +16,7 @@ import java.util.Map;
  * @param sequence the record's transaction number, 1 for its first, with no gaps
  * @param at       event time (the producer's, or the command's Kafka timestamp)
  * @param processedAt when the ledger decided it
+ * @param transfer the other side of a transfer step, with the transfer's id; null otherwise
  */
 public record Transaction(
         String txId,
@@ -31,10 +32,18 @@ public record Transaction(
         long sequence,
         Instant at,
         Instant processedAt,
-        String meta) implements Decision {
+        String meta,
+        TransferLeg transfer) implements Decision {
 
     public Transaction {
         values = values == null ? Map.of() : Map.copyOf(values);
+    }
+
+    /** A transaction that is not a transfer step. */
+    public Transaction(String txId, String resource, String id, Op op, String field, BigDecimal amount, BigDecimal delta,
+                       BigDecimal before, BigDecimal after, Map<String, BigDecimal> values, long sequence, Instant at,
+                       Instant processedAt, String meta) {
+        this(txId, resource, id, op, field, amount, delta, before, after, values, sequence, at, processedAt, meta, null);
     }
 
     public String key() {

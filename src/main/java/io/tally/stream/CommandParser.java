@@ -7,6 +7,7 @@ import io.tally.ledger.Op;
 import io.tally.ledger.RecordKey;
 import io.tally.ledger.Rejection;
 import io.tally.ledger.RejectionCode;
+import io.tally.ledger.TransferLeg;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +28,9 @@ import java.util.Set;
  */
 public final class CommandParser {
     private static final Set<String> PROPERTIES = Set.of("op", "resource", "id", "field", "amount", "txId", "at",
-            "meta", "values");
+            "meta", "values", "to", "from", "transferId");
+    /** Leaves room in a txId for the suffix of the transfer's later steps ({@code :credit}, {@code :refund}). */
+    static final int MAX_TRANSFER_ID_LENGTH = RecordKey.MAX_TX_ID_LENGTH - 8;
     private static final String OPS = Arrays.stream(Op.values()).map(Op::wireName).toList().toString();
 
     private final int maxBytes;
@@ -112,7 +116,62 @@ public final class CommandParser {
         }
         Map<String, String> values = values(root.get("values"), op);
         return new Command(op, resource, id, field, amount, txId, txId != null, at(root.get("at")), meta(root.get("meta")),
-                values);
+                values, transfer(root, op, txId));
+    }
+
+    /**
+     * The other side of a transfer step: {@code to} on a transfer and a refund, {@code from} on a
+     * credit, and on the steps Tally sends itself the {@code transferId} they belong to.
+     */
+    private static TransferLeg transfer(JsonNode root, Op op, String txId) {
+        if (!op.transferStep()) {
+            for (String name : List.of("to", "from", "transferId")) {
+                if (root.has(name)) {
+                    throw new Malformed(op.wireName() + " takes no " + name + "; only transfers do");
+                }
+            }
+            return null;
+        }
+        String side = op == Op.TRANSFER_CREDIT ? "from" : "to";
+        String other = op == Op.TRANSFER_CREDIT ? "to" : "from";
+        if (root.has(other)) {
+            throw new Malformed(op.wireName() + " takes '" + side + "', not '" + other + "'");
+        }
+        JsonNode leg = root.get(side);
+        if (leg == null || !leg.isObject()) {
+            throw new Malformed(op.wireName() + " needs '" + side + "': {\"resource\", \"id\", \"field\"}");
+        }
+        for (Iterator<String> names = leg.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!Set.of("resource", "id", "field").contains(name)) {
+                throw new Malformed(side + " has unknown property '" + name + "'; it takes resource, id and field");
+            }
+        }
+        String resource = requiredText(leg, "resource");
+        if (!RecordKey.validResource(resource)) {
+            throw new Malformed(side + ".resource '" + resource + "' is not a resource name");
+        }
+        String id = requiredText(leg, "id");
+        String idProblem = RecordKey.idProblem(id);
+        if (idProblem != null) {
+            throw new Malformed(side + ".id: " + idProblem);
+        }
+        String field = requiredText(leg, "field");
+        if (!RecordKey.validField(field)) {
+            throw new Malformed(side + ".field '" + field + "' is not a field name");
+        }
+        String transferId = optionalText(root, "transferId");
+        if (op == Op.TRANSFER) {
+            if (transferId != null) {
+                throw new Malformed("a transfer's id is its txId; transferId is for the steps Tally sends itself");
+            }
+            if (txId != null && txId.length() > MAX_TRANSFER_ID_LENGTH) {
+                throw new Malformed("a transfer's txId is at most " + MAX_TRANSFER_ID_LENGTH + " characters");
+            }
+        } else if (transferId == null || !RecordKey.validTxId(transferId)) {
+            throw new Malformed(op.wireName() + " needs the transferId it is a step of");
+        }
+        return new TransferLeg(transferId, resource, id, field);
     }
 
     private static String amount(JsonNode node, String name) {

@@ -47,6 +47,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private KeyValueStore<String, byte[]> records;
     private KeyValueStore<String, List<Command>> pending;
     private KeyValueStore<String, byte[]> history;
+    private KeyValueStore<String, byte[]> transfers;
     private WindowStore<String, Outcome> dedupe;
     private final RecentRecords recent = new RecentRecords(RECENT_RECORDS);
 
@@ -64,6 +65,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         this.records = context.getStateStore(TallyTopics.RECORDS_STORE);
         this.pending = context.getStateStore(TallyTopics.PENDING_STORE);
         this.history = context.getStateStore(TallyTopics.HISTORY_STORE);
+        this.transfers = context.getStateStore(TallyTopics.TRANSFERS_STORE);
         this.dedupe = context.getStateStore(TallyTopics.DEDUPE_STORE);
         // A task that was closed dirty (an aborted transaction) is initialised again: forget what it held.
         recent.clear();
@@ -144,14 +146,49 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
                 events.applied(transaction.resource());
                 context.forward(record.withKey(transaction.key()).withValue(json), TallyTopology.TRANSACTIONS_SINK);
                 context.forward(record.withKey(transaction.key()).withValue(transaction), TallyTopology.ANALYTICS);
+                if (transaction.op().transferStep()) {
+                    stepApplied(record, transaction);
+                }
                 remember(clientTxIds, transaction.key(), transaction.txId(), Outcome.applied(transaction.sequence()), now);
             } else if (decision instanceof Rejection rejection) {
                 // Only the command in hand has a payload here; a waiting one was logged when it arrived.
                 reject(record, rejection, command.txId().equals(rejection.txId()), null);
+                if (command.op().transferStep() && command.txId().equals(rejection.txId())) {
+                    stepRefused(record, command, rejection, now);
+                }
                 remember(clientTxIds, command.key(), rejection.txId(), Outcome.rejected(rejection.code()), now);
             } else if (decision instanceof Decision.Pending waitingNow) {
                 remember(clientTxIds, command.key(), waitingNow.command().txId(), Outcome.pending(), now);
             }
+        }
+    }
+
+    /** Notes a transfer step that went through and, after a debit, sends the credit on. */
+    private void stepApplied(Record<String, byte[]> record, Transaction step) {
+        String transferId = step.transfer().transferId();
+        switch (step.op()) {
+            case TRANSFER -> {
+                transfers.put(Saga.sourceKey(transferId), Saga.debited(step));
+                context.forward(record.withKey(step.transfer().key()).withValue(Saga.credit(step)), TallyTopology.SAGA_SINK);
+            }
+            case TRANSFER_CREDIT -> transfers.put(Saga.targetKey(transferId), Saga.applied("credited", step));
+            case TRANSFER_REFUND -> transfers.put(Saga.refundKey(transferId), Saga.applied("refunded", step));
+            default -> throw new IllegalStateException("not a transfer step: " + step.op());
+        }
+    }
+
+    /** Notes a refused transfer step and, after a refused credit, sends the refund back to the source. */
+    private void stepRefused(Record<String, byte[]> record, Command step, Rejection rejection, long now) {
+        Instant at = Instant.ofEpochMilli(now);
+        String transferId = step.transferId();
+        switch (step.op()) {
+            case TRANSFER -> transfers.put(Saga.sourceKey(transferId), Saga.refused("rejected", step, rejection, at));
+            case TRANSFER_CREDIT -> {
+                transfers.put(Saga.targetKey(transferId), Saga.refused("refused", step, rejection, at));
+                context.forward(record.withKey(step.transfer().key()).withValue(Saga.refund(step)), TallyTopology.SAGA_SINK);
+            }
+            case TRANSFER_REFUND -> transfers.put(Saga.refundKey(transferId), Saga.refused("refund_failed", step, rejection, at));
+            default -> throw new IllegalStateException("not a transfer step: " + step.op());
         }
     }
 

@@ -21,6 +21,8 @@ public final class TallyTopics {
     public static final String ANALYTICS_STORE = "tally-analytics";
     /** Every transaction of each record, by {@link History} key: the audit history the API pages through. */
     public static final String HISTORY_STORE = "tally-history";
+    /** Each step's note of a transfer, by {@code <transferId>|source}, {@code |target} or {@code |refund}. */
+    public static final String TRANSFERS_STORE = "tally-transfers";
 
     private TallyTopics() {
     }

@@ -27,6 +27,7 @@ public final class TallyTopology {
     static final String LEDGER = "ledger";
     static final String TRANSACTIONS_SINK = "transactions";
     static final String REJECTIONS_SINK = "rejections";
+    static final String SAGA_SINK = "saga-steps";
     static final String RECORDS_SINK = "records";
     static final String ANALYTICS = "analytics";
 
@@ -63,6 +64,9 @@ public final class TallyTopology {
                 .withCachingEnabled(), LEDGER);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TallyTopics.PENDING_STORE), Serdes.String(), PENDING_SERDE), LEDGER);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TallyTopics.TRANSFERS_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingDisabled(), LEDGER);
         // Each key is written once, so a cache would only add work; values are the audit log's bytes.
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TallyTopics.HISTORY_STORE), Serdes.String(), Serdes.ByteArray())
@@ -81,6 +85,8 @@ public final class TallyTopology {
                 .withCachingDisabled()), ANALYTICS);
         // Transactions arrive serialized: the ledger writes the same bytes to the history store.
         topology.addSink(TRANSACTIONS_SINK, TallyTopics.TRANSACTIONS, new StringSerializer(), new ByteArraySerializer(), LEDGER);
+        // A transfer's later steps go back onto the command topic, keyed by the record they change.
+        topology.addSink(SAGA_SINK, TallyTopics.COMMANDS, new StringSerializer(), new ByteArraySerializer(), LEDGER);
         topology.addSink(REJECTIONS_SINK, TallyTopics.REJECTIONS, new StringSerializer(), REJECTION_SERDE, LEDGER);
         topology.addSink(RECORDS_SINK, TallyTopics.RECORDS, new StringSerializer(), new ByteArraySerializer(), LEDGER);
         return topology;

@@ -96,9 +96,57 @@ class TallyTopologyTest {
         Set<String> nodes = description.subtopologies().iterator().next().nodes().stream()
                 .map(TopologyDescription.Node::name).collect(Collectors.toSet());
         assertThat(nodes).containsExactlyInAnyOrder("commands", "ledger", "transactions", "rejections", "records",
-                "analytics");
+                "analytics", TallyTopology.SAGA_SINK);
         assertThat(description.toString()).contains(TallyTopics.RECORDS_STORE, TallyTopics.PENDING_STORE,
                 TallyTopics.DEDUPE_STORE, TallyTopics.ANALYTICS_STORE, "tally.commands", "tally.transactions", "tally.rejections", "tally.records");
+    }
+
+    private void transfer(String txId, String from, String to, String amount) {
+        send("wallets/" + from, "{\"op\":\"transfer\",\"resource\":\"wallets\",\"id\":\"" + from + "\",\"field\":\"balance\","
+                + "\"amount\":\"" + amount + "\",\"txId\":\"" + txId + "\",\"to\":{\"resource\":\"wallets\",\"id\":\"" + to
+                + "\",\"field\":\"balance\"}}");
+    }
+
+    private String note(String key) {
+        byte[] note = driver.<String, byte[]>getKeyValueStore(TallyTopics.TRANSFERS_STORE).get(key);
+        return note == null ? null : new String(note, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void movesMoneyBetweenRecordsAsADebitThenACreditAndRefundsWhatTheTargetRefuses() {
+        send("wallets/a", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"a\",\"values\":{\"balance\":\"100\"}}");
+        send("wallets/b", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"b\"}");
+        transactions.readValuesToList();
+
+        transfer("tr1", "a", "b", "30");
+        List<Transaction> moved = transactions.readValuesToList();
+        assertThat(moved).extracting(t -> t.op().wireName() + " " + t.key() + " " + t.delta() + " " + t.transfer().transferId())
+                .containsExactly("transfer wallets/a -30.00 tr1", "transfer_credit wallets/b 30.00 tr1");
+        assertThat(moved.get(1).transfer().key()).isEqualTo("wallets/a");
+        assertThat(stored("wallets/a").value("balance")).isEqualByComparingTo("70");
+        assertThat(stored("wallets/b").value("balance")).isEqualByComparingTo("30");
+        assertThat(note("tr1|source")).contains("\"state\":\"debited\"");
+        assertThat(note("tr1|target")).contains("\"state\":\"credited\"");
+
+        transfer("tr2", "a", "b", "500");
+        assertThat(transactions.isEmpty()).as("a debit below the minimum moves nothing").isTrue();
+        assertThat(rejections.readValuesToList()).extracting(RejectionRecord::code).containsExactly(RejectionCode.BELOW_MINIMUM);
+        assertThat(note("tr2|source")).contains("\"state\":\"rejected\"").contains("BELOW_MINIMUM");
+
+        transfer("tr3", "a", "nobody", "10");
+        List<Transaction> compensated = transactions.readValuesToList();
+        assertThat(compensated).extracting(t -> t.op().wireName() + " " + t.key() + " " + t.delta())
+                .containsExactly("transfer wallets/a -10.00", "transfer_refund wallets/a 10.00");
+        assertThat(rejections.readValuesToList()).extracting(r -> r.code() + " " + r.key())
+                .containsExactly("RECORD_NOT_FOUND wallets/nobody");
+        assertThat(stored("wallets/a").value("balance")).isEqualByComparingTo("70");
+        assertThat(note("tr3|target")).contains("\"state\":\"refused\"");
+        assertThat(note("tr3|refund")).contains("\"state\":\"refunded\"");
+
+        transfer("tr1", "a", "b", "30");
+        assertThat(transactions.isEmpty()).as("a repeated transfer id moves nothing").isTrue();
+        assertThat(rejections.readValuesToList()).extracting(RejectionRecord::code).containsExactly(RejectionCode.DUPLICATE);
+        assertThat(note("tr1|source")).contains("\"state\":\"debited\"");
     }
 
     @Test
