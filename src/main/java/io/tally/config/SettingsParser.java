@@ -161,8 +161,9 @@ final class SettingsParser {
         Map<String, ResourceSpec> specs = new LinkedHashMap<>();
         for (Map.Entry<String, Object> entry : resources.entrySet()) {
             String key = "resources." + entry.getKey();
-            if (entry.getKey().equals("analytics")) {
-                throw new SettingsException(key, "'analytics' is reserved: the REST API serves analytics under /v1/analytics");
+            if (entry.getKey().equals("analytics") || entry.getKey().equals("transfers")) {
+                throw new SettingsException(key, "'" + entry.getKey() + "' is reserved: the REST API serves "
+                        + entry.getKey() + " under /v1/" + entry.getKey());
             }
             if (!RecordKey.validResource(entry.getKey())) {
                 throw new SettingsException(key, "a resource name is lower-case letters, digits, '_' and '-', "

@@ -57,6 +57,7 @@ public final class HttpApi implements AutoCloseable {
     private volatile StreamsPartialStores localPartials;
     private volatile AnalyticsHandler analytics;
     private volatile RecordsHandler records;
+    private volatile TransfersHandler transfers;
 
     private HttpApi(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
         this.settings = settings;
@@ -110,6 +111,7 @@ public final class HttpApi implements AutoCloseable {
         this.localPartials = local;
         this.analytics = new AnalyticsHandler(queries, settings);
         this.records = new RecordsHandler(settings, streams, advertised(), partitions, forwarder);
+        this.transfers = new TransfersHandler(streams, advertised(), partitions, forwarder);
         this.streams = streams;
         return queries;
     }
@@ -161,6 +163,10 @@ public final class HttpApi implements AutoCloseable {
         app.get("/internal/v1/partials", this::partials);
         app.get("/internal/v1/partial", this::partial);
         app.get("/internal/v1/ids", ctx -> records().localIds(ctx));
+        app.get("/internal/v1/transfer", ctx -> transfers().localNotes(ctx));
+        // Before the record routes: "transfers" is a reserved resource name, so these never mean a record.
+        app.post("/v1/transfers", this::transfer);
+        app.get("/v1/transfers/{transferId}", ctx -> transfers().read(ctx, ctx.pathParam("transferId")));
         app.get("/internal/v1/transaction", ctx -> records().localTransaction(ctx));
         app.get("/v1/{resource}", ctx -> records().list(ctx, resource(ctx)));
         app.post("/v1/{resource}/{id}", this::create);
@@ -212,6 +218,88 @@ public final class HttpApi implements AutoCloseable {
             route = "unmatched";
         }
         metrics.request(ctx.method().name(), route, ctx.statusCode(), java.time.Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private TransfersHandler transfers() {
+        streams();
+        return transfers;
+    }
+
+    /**
+     * {@code POST /v1/transfers}: {@code {"from": {resource, id, field}, "to": {...}, "amount": ...,
+     * "meta": {...}}}; the Idempotency-Key is the transfer's id. Sync (the source resource's
+     * consistency, or {@code ?mode=}) answers when the saga has ended.
+     */
+    private void transfer(Context ctx) throws Exception {
+        streams();
+        JsonNode body = body(ctx, false);
+        Iterator<String> names = body.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!java.util.Set.of("from", "to", "amount", "meta").contains(name)) {
+                throw ApiError.badRequest("unknown body field '" + name + "'; a transfer takes from, to, amount and meta");
+            }
+        }
+        JsonNode from = leg(body, "from");
+        JsonNode to = leg(body, "to");
+        ResourceSpec source = resource(from.get("resource").asText());
+        ResourceSpec target = resource(to.get("resource").asText());
+        FieldSpec sourceField = field(source, from.get("field").asText());
+        FieldSpec targetField = field(target, to.get("field").asText());
+        if (!body.hasNonNull("amount")) {
+            throw ApiError.badRequest("a transfer needs an amount, e.g. {\"amount\": \"12.50\"}");
+        }
+        String amount = amount(body.get("amount"), sourceField, "amount");
+        amount(body.get("amount"), targetField, "amount");
+        ObjectNode command = command(Op.TRANSFER, source, from.get("id").asText());
+        command.put("field", sourceField.name()).put("amount", amount);
+        command.putObject("to").put("resource", target.name()).put("id", to.get("id").asText()).put("field", targetField.name());
+        if (body.has("meta")) {
+            command.set("meta", meta(body.get("meta")));
+        }
+        String transferId = ctx.header("Idempotency-Key");
+        if (transferId != null && (!RecordKey.validTxId(transferId) || transferId.length() > RecordKey.MAX_TX_ID_LENGTH - 8)) {
+            throw ApiError.badRequest("a transfer's Idempotency-Key must be 1-" + (RecordKey.MAX_TX_ID_LENGTH - 8)
+                    + " letters, digits or . _ : -");
+        }
+        if (transferId == null) {
+            java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+            transferId = TxIds.fresh(System.currentTimeMillis(), random.nextLong(), random.nextLong());
+        }
+        command.put("txId", transferId);
+        boolean sync = mode(ctx, source) == Consistency.SYNC;
+        String id = transferId;
+        CompletableFuture<CommittedOutcomes.Outcome> debit = sync ? outcomes.expect(id) : null;
+        CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(id + TransfersHandler.CREDIT) : null;
+        CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(id + TransfersHandler.REFUND) : null;
+        try {
+            produce(RecordKey.of(source.name(), from.get("id").asText()), command);
+            if (!sync) {
+                ctx.status(202).json(Map.of("transferId", id, "state", "pending"));
+                return;
+            }
+            TransfersHandler.answer(ctx, id, debit, credit, refund, settings.http().syncTimeout().toMillis(),
+                    () -> transfers().state(id));
+        } finally {
+            if (sync) {
+                outcomes.forget(id);
+                outcomes.forget(id + TransfersHandler.CREDIT);
+                outcomes.forget(id + TransfersHandler.REFUND);
+            }
+        }
+    }
+
+    private static JsonNode leg(JsonNode body, String name) {
+        JsonNode leg = body.get(name);
+        if (leg == null || !leg.isObject() || !leg.path("resource").isTextual() || !leg.path("id").isTextual()
+                || !leg.path("field").isTextual() || leg.size() != 3) {
+            throw ApiError.badRequest(name + " must be {\"resource\": ..., \"id\": ..., \"field\": ...}");
+        }
+        String problem = RecordKey.idProblem(leg.get("id").asText());
+        if (problem != null) {
+            throw ApiError.badRequest(name + ".id: " + problem);
+        }
+        return leg;
     }
 
     private RecordsHandler records() {
@@ -358,7 +446,7 @@ public final class HttpApi implements AutoCloseable {
     private void change(Context ctx) throws Exception {
         ResourceSpec resource = resource(ctx);
         String id = id(ctx);
-        Op op = Op.fromWire(ctx.pathParam("op")).filter(Op::touchesField).orElseThrow(() -> new ApiError(404, "NOT_FOUND",
+        Op op = Op.fromWire(ctx.pathParam("op")).filter(named -> named.touchesField() && !named.transferStep()).orElseThrow(() -> new ApiError(404, "NOT_FOUND",
                 "unknown operation '" + ctx.pathParam("op") + "'; use add, sub, set, increment or decrement"));
         FieldSpec field = field(resource, ctx.pathParam("field"));
         ObjectNode command = command(op, resource, id);
@@ -407,12 +495,10 @@ public final class HttpApi implements AutoCloseable {
         String key = RecordKey.of(resource.name(), command.get("id").asText());
         CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(txId) : null;
         try {
-            producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, key, Json.MAPPER.writeValueAsBytes(command)))
-                    .get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+            produce(key, command);
+        } catch (ApiError e) {
             outcomes.forget(txId);
-            throw new ApiError(503, "UNAVAILABLE", "the command could not be written to Kafka: "
-                    + (e instanceof ExecutionException ? e.getCause().getMessage() : "timed out"), 1);
+            throw e;
         }
         if (!sync) {
             ctx.status(202).json(Map.of("txId", txId, "status", "accepted"));
@@ -441,8 +527,22 @@ public final class HttpApi implements AutoCloseable {
         };
     }
 
+    /** Writes a command and waits for Kafka to have it; a failure is a 503 (nothing was written, or it may retry). */
+    private void produce(String key, ObjectNode command) throws Exception {
+        try {
+            producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, key, Json.MAPPER.writeValueAsBytes(command)))
+                    .get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new ApiError(503, "UNAVAILABLE", "the command could not be written to Kafka: "
+                    + (e instanceof ExecutionException ? e.getCause().getMessage() : "timed out"), 1);
+        }
+    }
+
     private ResourceSpec resource(Context ctx) {
-        String name = ctx.pathParam("resource");
+        return resource(ctx.pathParam("resource"));
+    }
+
+    private ResourceSpec resource(String name) {
         ResourceSpec resource = settings.resources().get(name);
         if (resource == null) {
             throw new ApiError(404, "UNKNOWN_RESOURCE", "unknown resource '" + name + "'; resources are "

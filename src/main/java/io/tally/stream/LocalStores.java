@@ -107,6 +107,28 @@ public final class LocalStores {
         return byPartition;
     }
 
+    /**
+     * The notes of a transfer's steps (key {@code source}, {@code target}, {@code refund}) in every
+     * partition active here, and the partitions that answered: a transfer's steps may be anywhere.
+     */
+    public Map<Integer, Map<String, byte[]>> transferNotes(String transferId) {
+        StateQueryResult<KeyValueIterator<String, byte[]>> results = streams.query(
+                StateQueryRequest.inStore(TallyTopics.TRANSFERS_STORE)
+                        .withQuery(RangeQuery.<String, byte[]>withRange(transferId + "|", transferId + "|~")).requireActive());
+        Map<Integer, Map<String, byte[]>> byPartition = new TreeMap<>();
+        for (Map.Entry<Integer, QueryResult<KeyValueIterator<String, byte[]>>> result : results.getPartitionResults().entrySet()) {
+            if (!result.getValue().isSuccess()) {
+                continue;
+            }
+            Map<String, byte[]> notes = new TreeMap<>();
+            try (KeyValueIterator<String, byte[]> entries = result.getValue().getResult()) {
+                entries.forEachRemaining(entry -> notes.put(entry.key.substring(transferId.length() + 1), entry.value));
+            }
+            byPartition.put(result.getKey(), notes);
+        }
+        return byPartition;
+    }
+
     /** Whether a stored record is live: the records store keeps deleted ones with their version. */
     private static boolean live(byte[] json) {
         try {

@@ -265,6 +265,56 @@ class HttpApiIntegrationTest {
         assertThat(future.get("next").isNull()).isTrue();
     }
 
+    private static String transferBody(String from, String to, String amount) {
+        return "{\"from\": {\"resource\": \"wallets\", \"id\": \"" + from + "\", \"field\": \"balance\"}, "
+                + "\"to\": {\"resource\": \"wallets\", \"id\": \"" + to + "\", \"field\": \"balance\"}, \"amount\": \"" + amount + "\"}";
+    }
+
+    @Test
+    void transfersEndCompletedCompensatedOrRejectedAndTellTheirState() throws Exception {
+        assertThat(call("POST", "/v1/wallets/ta", "{\"balance\": \"100\"}", Map.of()).statusCode()).isEqualTo(200);
+        assertThat(call("POST", "/v1/wallets/tb", "{}", Map.of()).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> done = call("POST", "/v1/transfers", transferBody("ta", "tb", "30"), Map.of("Idempotency-Key", "tr-1"));
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(json(done).get("state").asText()).isEqualTo("completed");
+        assertThat(json(done).get("debit").get("after").asText()).isEqualTo("70.00");
+        assertThat(json(done).get("credit").get("after").asText()).isEqualTo("30.00");
+
+        HttpResponse<String> again = call("POST", "/v1/transfers", transferBody("ta", "tb", "30"), Map.of("Idempotency-Key", "tr-1"));
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(json(again).get("state").asText()).isEqualTo("completed");
+
+        HttpResponse<String> compensated = call("POST", "/v1/transfers", transferBody("ta", "nobody", "10"), Map.of());
+        assertThat(compensated.statusCode()).as(compensated.body()).isEqualTo(404);
+        assertThat(json(compensated).get("state").asText()).isEqualTo("compensated");
+        assertThat(json(compensated).get("refund").get("after").asText()).isEqualTo("70.00");
+
+        HttpResponse<String> rejected = call("POST", "/v1/transfers", transferBody("ta", "tb", "500"), Map.of());
+        assertThat(rejected.statusCode()).isEqualTo(422);
+        assertThat(json(rejected).get("state").asText()).isEqualTo("rejected");
+        assertThat(json(rejected).get("error").asText()).isEqualTo("BELOW_MINIMUM");
+
+        JsonNode state = json(call("GET", "/v1/transfers/tr-1", null, Map.of()));
+        assertThat(state.get("state").asText()).isEqualTo("completed");
+        assertThat(state.get("steps").get("credit").get("state").asText()).isEqualTo("credited");
+        assertThat(json(call("GET", "/v1/transfers/" + json(compensated).get("transferId").asText(), null, Map.of()))
+                .get("state").asText()).isEqualTo("compensated");
+        assertThat(call("GET", "/v1/transfers/never", null, Map.of()).statusCode()).isEqualTo(404);
+        assertThat(json(call("GET", "/v1/wallets/ta", null, Map.of())).get("fields").get("balance").asText()).isEqualTo("70.00");
+        assertThat(json(call("GET", "/v1/wallets/tb", null, Map.of())).get("fields").get("balance").asText()).isEqualTo("30.00");
+
+        long before = commandsWritten();
+        for (String bad : new String[] {"{}", "{\"from\": {\"resource\": \"wallets\", \"id\": \"ta\", \"field\": \"balance\"}}",
+                transferBody("ta", "tb", "1.001"), transferBody("ta", "tb", "x"), transferBody("ta", "t/b", "1"),
+                transferBody("ta", "tb", "1").replace("\"amount\"", "\"amonut\"")}) {
+            HttpResponse<String> response = call("POST", "/v1/transfers", bad, Map.of());
+            assertThat(response.statusCode()).as(bad + " → " + response.body()).isBetween(400, 422);
+        }
+        assertThat(commandsWritten()).isEqualTo(before);
+    }
+
     @Test
     void bearerTokensGuardReadsAndWritesWhenConfigured() throws Exception {
         String read = "read-token-0123456789";
