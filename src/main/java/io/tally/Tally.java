@@ -11,6 +11,8 @@ import io.tally.kafka.TopicDeclarations;
 import io.tally.kafka.TopicOverrides;
 import io.tally.ledger.Ledger;
 import io.tally.metrics.TallyMetrics;
+import io.tally.stream.AppliedOffsets;
+import io.tally.stream.LedgerEvents;
 import io.tally.stream.StreamsPartialStores;
 import io.tally.stream.StreamsProperties;
 import io.tally.stream.TallyTopics;
@@ -69,6 +71,7 @@ public final class Tally implements AutoCloseable {
         String bootstrap = broker != null ? broker.bootstrapServers() : settings.bootstrapServers();
         HttpApi http = null;
         TallyMetrics metrics = new TallyMetrics();
+        AppliedOffsets applied = new AppliedOffsets();
         try {
             if (settings.applyTopics()) {
                 LOG.info("topics: {}", applyTopics(settings, bootstrap));
@@ -79,14 +82,14 @@ public final class Tally implements AutoCloseable {
             String applicationServer = http == null ? null : http.advertised().host() + ":" + http.advertised().port();
             KafkaStreams streams = new KafkaStreams(
                     TallyTopology.build(ledger, settings.dedupeHorizon(), settings.maxCommandBytes(),
-                            settings.analytics(), metrics),
+                            settings.analytics(), LedgerEvents.both(metrics, applied)),
                     StreamsProperties.of(settings, bootstrap, applicationServer));
             // A bug in the ledger must not be skipped over: stop this instance and let it be restarted.
             streams.setUncaughtExceptionHandler(error -> {
                 LOG.error("Kafka Streams failed; shutting this instance down", error);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
-            AnalyticsQueries analytics = http != null ? http.attach(streams) : new AnalyticsQueries(
+            AnalyticsQueries analytics = http != null ? http.attach(streams, applied) : new AnalyticsQueries(
                     new StreamsPartialStores(streams, partitions), settings.resources(), settings.analytics());
             metrics.bind(streams);
             Tally tally = new Tally(broker, bootstrap, streams, analytics);

@@ -58,10 +58,13 @@ public final class HttpApi implements AutoCloseable {
     private volatile AnalyticsHandler analytics;
     private volatile RecordsHandler records;
     private volatile TransfersHandler transfers;
+    private volatile ReadYourWrites readYourWrites;
+    private final String bootstrap;
 
     private HttpApi(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
         this.settings = settings;
         this.metrics = metrics;
+        this.bootstrap = bootstrap;
         this.partitions = partitions;
         Map<String, Object> producerConfig = settings.kafkaClient(bootstrap);
         producerConfig.putAll(Map.of(
@@ -104,13 +107,14 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** Serves from these streams from now on; returns the analytics queries over the whole deployment. */
-    public AnalyticsQueries attach(KafkaStreams streams) {
+    public AnalyticsQueries attach(KafkaStreams streams, io.tally.stream.AppliedOffsets applied) {
+        this.readYourWrites = new ReadYourWrites(settings, bootstrap, applied);
         StreamsPartialStores local = new StreamsPartialStores(streams, partitions);
         AnalyticsQueries queries = new AnalyticsQueries(new ClusterPartialStores(streams, local, advertised(), partitions,
                 forwarder), settings.resources(), settings.analytics());
         this.localPartials = local;
         this.analytics = new AnalyticsHandler(queries, settings);
-        this.records = new RecordsHandler(settings, streams, advertised(), partitions, forwarder);
+        this.records = new RecordsHandler(settings, streams, advertised(), partitions, forwarder, readYourWrites);
         this.transfers = new TransfersHandler(streams, advertised(), partitions, forwarder);
         this.streams = streams;
         return queries;
@@ -187,6 +191,8 @@ public final class HttpApi implements AutoCloseable {
             }
             ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage()));
         });
+        app.exception(ReadYourWrites.NotYetApplied.class, (error, ctx) ->
+                ctx.header("Retry-After", "1").status(503).json(Map.of("error", "NOT_YET_APPLIED", "message", error.getMessage())));
         app.exception(StreamsPartialStores.IncompleteException.class, (error, ctx) ->
                 ctx.header("Retry-After", "1").status(503).json(Map.of("error", "UNAVAILABLE", "message", error.getMessage())));
         app.exception(HttpResponseException.class, (error, ctx) -> ctx.status(error.getStatus())
@@ -273,7 +279,7 @@ public final class HttpApi implements AutoCloseable {
         CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(id + TransfersHandler.CREDIT) : null;
         CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(id + TransfersHandler.REFUND) : null;
         try {
-            produce(RecordKey.of(source.name(), from.get("id").asText()), command);
+            produce(ctx, RecordKey.of(source.name(), from.get("id").asText()), command);
             if (!sync) {
                 ctx.status(202).json(Map.of("transferId", id, "state", "pending"));
                 return;
@@ -495,7 +501,7 @@ public final class HttpApi implements AutoCloseable {
         String key = RecordKey.of(resource.name(), command.get("id").asText());
         CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(txId) : null;
         try {
-            produce(key, command);
+            produce(ctx, key, command);
         } catch (ApiError e) {
             outcomes.forget(txId);
             throw e;
@@ -527,11 +533,16 @@ public final class HttpApi implements AutoCloseable {
         };
     }
 
-    /** Writes a command and waits for Kafka to have it; a failure is a 503 (nothing was written, or it may retry). */
-    private void produce(String key, ObjectNode command) throws Exception {
+    /**
+     * Writes a command and waits for Kafka to have it; a failure is a 503 (nothing was written, or it
+     * may retry). The answer carries the command's place on the log as its consistency token
+     * (header {@link ConsistencyToken#HEADER}): a read that passes it sees this write.
+     */
+    private void produce(Context ctx, String key, ObjectNode command) throws Exception {
         try {
-            producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, key, Json.MAPPER.writeValueAsBytes(command)))
+            var written = producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, key, Json.MAPPER.writeValueAsBytes(command)))
                     .get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            ctx.header(ConsistencyToken.HEADER, new ConsistencyToken(written.partition(), written.offset()).toString());
         } catch (ExecutionException | TimeoutException e) {
             throw new ApiError(503, "UNAVAILABLE", "the command could not be written to Kafka: "
                     + (e instanceof ExecutionException ? e.getCause().getMessage() : "timed out"), 1);
@@ -621,6 +632,9 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        if (readYourWrites != null) {
+            readYourWrites.close();
+        }
         outcomes.close();
         producer.close(java.time.Duration.ofSeconds(10));
     }

@@ -46,8 +46,11 @@ final class RecordsHandler {
     private final HostInfo self;
     private final int partitions;
     private final Forwarder forwarder;
+    private final ReadYourWrites readYourWrites;
 
-    RecordsHandler(Settings settings, KafkaStreams streams, HostInfo self, int partitions, Forwarder forwarder) {
+    RecordsHandler(Settings settings, KafkaStreams streams, HostInfo self, int partitions, Forwarder forwarder,
+                   ReadYourWrites readYourWrites) {
+        this.readYourWrites = readYourWrites;
         this.settings = settings;
         this.streams = streams;
         this.local = new LocalStores(streams);
@@ -278,6 +281,14 @@ final class RecordsHandler {
     private int ownedHere(Context ctx, String key) {
         KeyQueryMetadata owner = owner(key);
         if (owner.activeHost().equals(self)) {
+            String token = ctx.queryParam(ConsistencyToken.PARAMETER);
+            if (token != null) {
+                ConsistencyToken written = ConsistencyToken.parse(token);
+                // A token of another partition is another record's write: nothing this read must wait for.
+                if (written.partition() == owner.partition()) {
+                    readYourWrites.await(written, ConsistencyToken.wait(ctx.queryParam("waitMs"), settings.http().syncTimeout()));
+                }
+            }
             return owner.partition();
         }
         if (ctx.header(Forwarder.HEADER) != null) {

@@ -74,10 +74,16 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     @Override
     public void close() {
         recent.clear();
+        events.released(context.taskId().partition());
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
+        decide(record);
+        context.recordMetadata().ifPresent(source -> events.processed(source.partition(), source.offset()));
+    }
+
+    private void decide(Record<String, byte[]> record) {
         CommandParser.Result parsed = parser.parse(record.key(), record.value());
         if (parsed.rejection() != null) {
             reject(record, parsed.rejection(), true, null);

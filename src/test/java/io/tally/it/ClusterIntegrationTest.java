@@ -114,6 +114,22 @@ class ClusterIntegrationTest {
                 .isEqualByComparingTo(expected.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add));
         assertThat(Json.MAPPER.readTree(answers.get(2)).get("records").get(0).get("id").asText()).isEqualTo("c11");
 
+        // Read-your-writes: an async write's token makes a read on any instance wait until it applied.
+        for (int i = 0; i < 12; i++) {
+            HttpResponse<String> clicked = call(instances.get(i % 3), "POST", "/v1/counters/ryw" + (i % 4) + "/stats.clicks/increment", null);
+            assertThat(clicked.statusCode()).as(clicked.body()).isEqualTo(202);
+            String token = clicked.headers().firstValue("Tally-Consistency-Token").orElseThrow();
+            HttpResponse<String> read = call(instances.get((i + 1) % 3), "GET", "/v1/counters/ryw" + (i % 4) + "?consistency=" + token, null);
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(read.body()).get("fields").get("stats.clicks").asText())
+                    .as("the read sees the write it was given the token of").isEqualTo(String.valueOf(i / 4 + 1));
+        }
+        int partition = io.tally.stream.TallyTopics.partitionOf("counters/ryw0", PARTITIONS);
+        HttpResponse<String> future = call(instances.get(0), "GET", "/v1/counters/ryw0?consistency=" + partition
+                + ":999999999&waitMs=300", null);
+        assertThat(future.statusCode()).as(future.body()).isEqualTo(503);
+        assertThat(Json.MAPPER.readTree(future.body()).get("error").asText()).isEqualTo("NOT_YET_APPLIED");
+
         instances.remove(2).close();
         assertEveryInstanceServes(instances, expected);
     }
