@@ -161,7 +161,7 @@ final class SettingsParser {
         Map<String, ResourceSpec> specs = new LinkedHashMap<>();
         for (Map.Entry<String, Object> entry : resources.entrySet()) {
             String key = "resources." + entry.getKey();
-            if (entry.getKey().equals("analytics") || entry.getKey().equals("transfers")) {
+            if (java.util.Set.of("analytics", "transfers", "consistency").contains(entry.getKey())) {
                 throw new SettingsException(key, "'" + entry.getKey() + "' is reserved: the REST API serves "
                         + entry.getKey() + " under /v1/" + entry.getKey());
             }

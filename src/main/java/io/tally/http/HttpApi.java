@@ -59,6 +59,7 @@ public final class HttpApi implements AutoCloseable {
     private volatile RecordsHandler records;
     private volatile TransfersHandler transfers;
     private volatile ReadYourWrites readYourWrites;
+    private volatile ConsistencyHandler consistency;
     private final String bootstrap;
 
     private HttpApi(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
@@ -116,6 +117,7 @@ public final class HttpApi implements AutoCloseable {
         this.analytics = new AnalyticsHandler(queries, settings);
         this.records = new RecordsHandler(settings, streams, advertised(), partitions, forwarder, readYourWrites);
         this.transfers = new TransfersHandler(streams, advertised(), partitions, forwarder);
+        this.consistency = new ConsistencyHandler(streams, applied, readYourWrites, advertised(), forwarder);
         this.streams = streams;
         return queries;
     }
@@ -168,6 +170,8 @@ public final class HttpApi implements AutoCloseable {
         app.get("/internal/v1/partial", this::partial);
         app.get("/internal/v1/ids", ctx -> records().localIds(ctx));
         app.get("/internal/v1/transfer", ctx -> transfers().localNotes(ctx));
+        app.get("/internal/v1/unsettled", ctx -> consistency().localUnsettled(ctx));
+        app.get("/v1/consistency", ctx -> consistency().report(ctx));
         // Before the record routes: "transfers" is a reserved resource name, so these never mean a record.
         app.post("/v1/transfers", this::transfer);
         app.get("/v1/transfers/{transferId}", ctx -> transfers().read(ctx, ctx.pathParam("transferId")));
@@ -224,6 +228,11 @@ public final class HttpApi implements AutoCloseable {
             route = "unmatched";
         }
         metrics.request(ctx.method().name(), route, ctx.statusCode(), java.time.Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private ConsistencyHandler consistency() {
+        streams();
+        return consistency;
     }
 
     private TransfersHandler transfers() {

@@ -64,6 +64,33 @@ final class ReadYourWrites implements AutoCloseable {
         }
     }
 
+    /**
+     * How many commands of each partition the deployment has not committed yet: the end of
+     * {@code tally.commands} minus the application's committed offset.
+     */
+    Map<Integer, Long> lagByPartition() {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            var partitions = admin.describeTopics(java.util.List.of(TallyTopics.COMMANDS)).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).get(TallyTopics.COMMANDS).partitions();
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            partitions.forEach(p -> latest.put(new TopicPartition(TallyTopics.COMMANDS, p.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            Map<Integer, Long> lag = new java.util.TreeMap<>();
+            admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).forEach((partition, end) -> {
+                OffsetAndMetadata done = committed.get(partition);
+                lag.put(partition.partition(), end.offset() - (done == null ? 0 : done.offset()));
+            });
+            return lag;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw ApiError.unavailable("cannot read the command topic's offsets now: " + e.getMessage());
+        }
+    }
+
     /** A 503: the instance has not applied the write the reader asked to see. */
     static final class NotYetApplied extends RuntimeException {
         NotYetApplied(String message) {

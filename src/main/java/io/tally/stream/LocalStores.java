@@ -10,6 +10,7 @@ import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -127,6 +128,60 @@ public final class LocalStores {
             byPartition.put(result.getKey(), notes);
         }
         return byPartition;
+    }
+
+    /** What this instance's partitions hold that is not settled yet: the input of the consistency monitor. */
+    public record Unsettled(long pending, Instant oldestPending, Map<String, Instant> debited, java.util.Set<String> settled) {
+    }
+
+    /**
+     * Scans the pending and transfers stores of every partition active here: changes waiting for a
+     * create (count, oldest event time), transfers debited here and not refunded (by id, with the
+     * debit's time), and the ids of transfers credited or refunded here. A transfer is in flight
+     * when it is debited somewhere and settled nowhere. Costs a scan of both stores.
+     */
+    public Unsettled unsettled() {
+        long[] pending = new long[1];
+        Instant[] oldest = new Instant[1];
+        // Interactive queries answer in the store's own types: the pending store holds lists of commands.
+        this.<List<io.tally.ledger.Command>>scanAll(TallyTopics.PENDING_STORE, (key, value) -> {
+            for (io.tally.ledger.Command waiting : value) {
+                pending[0]++;
+                if (waiting.at() != null && (oldest[0] == null || waiting.at().isBefore(oldest[0]))) {
+                    oldest[0] = waiting.at();
+                }
+            }
+        });
+        Map<String, Instant> debited = new java.util.HashMap<>();
+        java.util.Set<String> settled = new java.util.HashSet<>();
+        this.<byte[]>scanAll(TallyTopics.TRANSFERS_STORE, (key, value) -> {
+            int bar = key.lastIndexOf('|');
+            String transferId = key.substring(0, bar);
+            String step = key.substring(bar + 1);
+            try {
+                var note = Json.MAPPER.readTree(value);
+                if (step.equals("source") && note.path("state").asText().equals("debited")) {
+                    debited.put(transferId, Instant.parse(note.path("at").asText()));
+                } else if (step.equals("refund") || step.equals("target") && note.path("state").asText().equals("credited")) {
+                    settled.add(transferId);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("unreadable note in the transfers store", e);
+            }
+        });
+        return new Unsettled(pending[0], oldest[0], debited, settled);
+    }
+
+    private <V> void scanAll(String store, java.util.function.BiConsumer<String, V> each) {
+        StateQueryResult<KeyValueIterator<String, V>> results = streams.query(StateQueryRequest.inStore(store)
+                .withQuery(RangeQuery.<String, V>withNoBounds()).requireActive());
+        for (QueryResult<KeyValueIterator<String, V>> result : results.getPartitionResults().values()) {
+            if (result.isSuccess()) {
+                try (KeyValueIterator<String, V> entries = result.getResult()) {
+                    entries.forEachRemaining(entry -> each.accept(entry.key, entry.value));
+                }
+            }
+        }
     }
 
     /** Whether a stored record is live: the records store keeps deleted ones with their version. */

@@ -316,6 +316,22 @@ class HttpApiIntegrationTest {
     }
 
     @Test
+    void reportsLagWaitingChangesAndTransfersInFlight() throws Exception {
+        HttpResponse<String> early = call("POST", "/v1/wallets/notyet1/balance/add?mode=async", "{\"amount\": \"5\"}", Map.of());
+        assertThat(early.statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpResponse<String> report = call("GET", "/v1/consistency", null, Map.of());
+            assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
+            JsonNode body = json(report);
+            assertThat(body.get("pendingUntilCreated").get("count").asLong()).isGreaterThanOrEqualTo(1);
+            assertThat(body.get("pendingUntilCreated").get("oldestAgeSeconds").asLong()).isGreaterThanOrEqualTo(0);
+            assertThat(body.get("lag").asLong()).isZero();
+            assertThat(body.get("partitions")).hasSize(4);
+            assertThat(body.get("transfersInFlight").get("count").asLong()).isZero();
+        });
+    }
+
+    @Test
     void bearerTokensGuardReadsAndWritesWhenConfigured() throws Exception {
         String read = "read-token-0123456789";
         String write = "write-token-0123456789";
