@@ -7,8 +7,8 @@ import picocli.CommandLine.ScopeType;
 /** The {@code tally} command line; with no verb it runs the service. */
 @Command(name = "tally", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "tally 0.1.0",
         description = "Auditable numeric fields on Apache Kafka.",
-        subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, AnalyticsCommand.class,
-                BenchCommand.class})
+        subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, ListCommand.class,
+                HistoryCommand.class, AnalyticsCommand.class, BenchCommand.class})
 public final class TallyCli implements Runnable {
 
     public static int execute(String... args) {
