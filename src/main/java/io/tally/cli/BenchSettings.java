@@ -17,4 +17,13 @@ final class BenchSettings {
                 base.resources(), base.analytics(),
                 new HttpSettings(false, "127.0.0.1", 0, "", base.http().syncTimeout(), base.http().maxBodyBytes()));
     }
+
+    /** The same benchmark instance with its REST API on a free port of 127.0.0.1, keeping its state in {@code stateDir}. */
+    static Settings withRestApi(Settings bench, Path stateDir) {
+        return new Settings(bench.bootstrapServers(), bench.embeddedPort(), bench.dataDir(), bench.applicationId(), stateDir,
+                bench.processingGuarantee(), bench.commitInterval(), bench.streamThreads(), bench.topicPartitions(),
+                bench.replicationFactor(), bench.applyTopics(), bench.dedupeHorizon(), bench.maxPendingPerRecord(),
+                bench.maxCommandBytes(), bench.resources(), bench.analytics(),
+                new HttpSettings(true, "127.0.0.1", 0, "", bench.http().syncTimeout(), bench.http().maxBodyBytes()));
+    }
 }
