@@ -94,7 +94,7 @@ final class HistoryCommand implements Callable<Integer> {
                 first = false;
             }
             JsonNode next = body.path("next");
-            String nextCursor = next.isTextual() && !next.asText().isEmpty() ? next.asText() : null;
+            String nextCursor = next.isNull() || next.isMissingNode() || next.asText().isEmpty() ? null : next.asText();
             if (nextCursor == null) {
                 out.println("],\"next\":null}");
                 out.flush();
