@@ -12,11 +12,15 @@ import io.tally.ledger.Op;
 import io.tally.stream.ChangelogPartials;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.math.BigDecimal;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -25,17 +29,25 @@ import java.util.concurrent.Callable;
 
 /**
  * Prints calendar analytics of a field, from the committed partials of a running Tally (read from
- * the analytics changelog), e.g. {@code tally analytics wallets balance --last 7 --period day}.
+ * the analytics changelog), e.g. {@code tally analytics wallets balance --last 7 --period day};
+ * with {@code --url}, the same question asked of the REST API, whose JSON answer is printed.
  */
 @Command(name = "analytics", description = {
         "Print calendar analytics of a field, e.g.",
         "  tally analytics wallets balance --last 7 --period day",
         "  tally analytics wallets balance --period month --at 2026-11-01 --by day",
         "  tally analytics wallets balance --period hour --from 2026-11-01T00:00:00Z --to 2026-11-02T00:00:00Z",
-        "  tally analytics wallets balance --period day --top 10 --rank-by sum"})
+        "  tally analytics wallets balance --period day --top 10 --rank-by sum",
+        "  tally analytics wallets balance --period day --last 7 --url http://localhost:8080"})
 final class AnalyticsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     SettingsOptions options;
+
+    @Mixin
+    ApiOptions api;
 
     @Parameters(index = "0", description = "the resource")
     String resource;
@@ -83,6 +95,9 @@ final class AnalyticsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (api.given()) {
+            return overHttp(api.client());
+        }
         Settings settings = options.load();
         Granularity granularity = Granularity.parse(period);
         ZoneId zone = settings.analytics().zoneOf(resource);
@@ -111,6 +126,62 @@ final class AnalyticsCommand implements Callable<Integer> {
         }
         print(rows);
         return 0;
+    }
+
+    /**
+     * The options as query parameters of GET /v1/analytics/{resource}/{field}[/top]. The REST API
+     * names a period to break down by its label (within=2026-11), which depends on the resource's
+     * calendar zone: that is the service's setting, so it is asked for rather than read locally.
+     */
+    private int overHttp(ApiClient client) {
+        Granularity granularity;
+        try {
+            granularity = Granularity.parse(period);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--period: " + e.getMessage());
+        }
+        if (shape != null && shape.top != null) {
+            return client.print(client.get(ApiClient.Path.v1("analytics", resource, field, "top")
+                    .query("period", granularity.wireName()).query("at", at).query("by", rankBy).query("limit", shape.top)));
+        }
+        ApiClient.Path path = ApiClient.Path.v1("analytics", resource, field);
+        if (shape != null && shape.from != null) {
+            if (to == null) {
+                throw new ParameterException(spec.commandLine(), "--from needs --to");
+            }
+            path.query("period", granularity.wireName()).query("from", shape.from).query("to", to);
+        } else if (shape != null && shape.by != null) {
+            Granularity finer;
+            try {
+                finer = Granularity.parse(shape.by);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--by: " + e.getMessage());
+            }
+            if (granularity == Granularity.HOUR) {
+                throw new ParameterException(spec.commandLine(), "--by needs a --period of day, week, month or year");
+            }
+            HttpResponse<String> probe = client.get(ApiClient.Path.v1("analytics", resource, field)
+                    .query("period", granularity.wireName()).query("last", 1).query("fillGaps", false));
+            if (probe.statusCode() != 200) {
+                return client.print(probe);
+            }
+            ZoneId zone = ZoneId.of(ApiClient.parse(probe.body()).path("zone").asText("UTC"));
+            Instant when;
+            try {
+                when = at == null ? Instant.now() : Instants.parse(at, zone);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--at: " + e.getMessage());
+            }
+            path.query("period", finer.wireName()).query("within", granularity.bucketOf(when, zone).label());
+        } else {
+            if (at != null) {
+                throw new ParameterException(spec.commandLine(), "--last counts back from now over --url; "
+                        + "use --from and --to for other periods");
+            }
+            path.query("period", granularity.wireName()).query("last", shape != null && shape.last != null ? shape.last : 1);
+        }
+        path.query("id", id).query("breakdown", byOp ? "operations" : null).query("fillGaps", noGaps ? false : null);
+        return client.print(client.get(path));
     }
 
     private void print(List<Row> rows) {

@@ -11,13 +11,17 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -25,11 +29,15 @@ import java.util.stream.Collectors;
 /**
  * Measures the ledger path: pre-produces a command workload onto a fresh embedded broker, then
  * times Tally consolidating all of it under the configured guarantee (exactly-once by default),
- * and checks that every command came out as exactly one transaction or rejection.
+ * and checks that every command came out as exactly one transaction or rejection. Then the
+ * analytics query latency, and the REST API of two instances ({@link HttpBench}).
  */
-@Command(name = "bench", description = "Benchmark consolidation throughput on a fresh embedded broker.")
+@Command(name = "bench", description = "Benchmark consolidation, analytics queries and the REST API on a fresh embedded broker.")
 final class BenchCommand implements Callable<Integer> {
     private static final Duration POLL = Duration.ofMillis(200);
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     SettingsOptions options;
@@ -46,10 +54,27 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
+    @Option(names = "--http-rates", split = ",", defaultValue = "2000", description = "Offered rates of sync writes "
+            + "over HTTP, requests per second, one after the other (default ${DEFAULT-VALUE}; 0 skips the HTTP phase).")
+    List<Integer> httpRates;
+
+    @Option(names = "--http-seconds", defaultValue = "20", description = "How long each HTTP rate is offered (default ${DEFAULT-VALUE}).")
+    int httpSeconds;
+
+    @Option(names = "--no-http", description = "Skip the HTTP phase.")
+    boolean noHttp;
+
     @Override
     public Integer call() throws Exception {
+        boolean http = !noHttp && !httpRates.equals(List.of(0));
+        if (http && (httpRates.stream().anyMatch(rate -> rate <= 0) || httpSeconds < 1)) {
+            throw new ParameterException(spec.commandLine(), "--http-rates takes positive rates (or just 0 to skip) "
+                    + "and --http-seconds at least 1");
+        }
         Path work = Files.createTempDirectory("tally-bench");
         Settings base = options.load();
+        Map<String, Object> results = new LinkedHashMap<>();
+        boolean accountedFor;
         try (EmbeddedKafka broker = EmbeddedKafka.start(work.resolve("kafka"), 0)) {
             Settings settings = BenchSettings.forBench(base, broker.bootstrapServers(), work, partitions);
             Tally.applyTopics(settings, broker.bootstrapServers());
@@ -81,7 +106,6 @@ final class BenchCommand implements Callable<Integer> {
                     long end = System.nanoTime();
                     consolidate.done();
                     Workload.Counts counts = Workload.countOutputs(broker.bootstrapServers());
-                    Map<String, Object> results = new LinkedHashMap<>();
                     results.put("commands", commands);
                     results.put("records", records);
                     results.put("partitions", partitions);
@@ -93,7 +117,8 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("steadyCommandsPerSecond", Math.round((total - committedAtWarm) / seconds(end - warmedUp)));
                     results.put("transactions", counts.transactions());
                     results.put("rejections", counts.rejections());
-                    results.put("accountedFor", counts.transactions() + counts.rejections() == total);
+                    accountedFor = counts.transactions() + counts.rejections() == total;
+                    results.put("accountedFor", accountedFor);
                     QueryLatency resource = QueryLatency.yearByDay(tally.analytics(),
                             AnalyticsQueries.Subject.resource("wallets", "balance"));
                     QueryLatency record = QueryLatency.yearByDay(tally.analytics(),
@@ -104,14 +129,26 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("yearByDayResourceMaxMs", resource.maxMs());
                     results.put("yearByDayRecordP50Ms", record.p50Ms());
                     results.put("yearByDayRecordP99Ms", record.p99Ms());
-                    print(results);
-                    if (json != null) {
-                        Files.writeString(json, io.tally.stream.Json.MAPPER.writerWithDefaultPrettyPrinter()
-                                .writeValueAsString(results));
-                    }
-                    return counts.transactions() + counts.rejections() == total ? 0 : 1;
                 }
             }
+            boolean httpFailed = false;
+            if (http) {
+                // After the consolidating instance has closed: its checkpointed state seeds both HTTP instances.
+                try {
+                    HttpBench.run(settings, work, httpRates, Duration.ofSeconds(httpSeconds), Math.min(records, commands),
+                            results);
+                } catch (RuntimeException e) {
+                    // The figures measured so far still stand; the run fails after printing them.
+                    results.put("httpError", String.valueOf(e.getMessage()));
+                    httpFailed = true;
+                }
+            }
+            print(results);
+            if (json != null) {
+                Files.writeString(json, io.tally.stream.Json.MAPPER.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(results));
+            }
+            return accountedFor && !httpFailed ? 0 : 1;
         } finally {
             deleteRecursively(work);
         }
@@ -134,7 +171,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void print(Map<String, Object> results) {
         System.out.println();
-        results.forEach((name, value) -> System.out.printf("%-32s %s%n", name, value));
+        results.forEach((name, value) -> System.out.printf("%-36s %s%n", name, value));
     }
 
     private static double seconds(long nanos) {

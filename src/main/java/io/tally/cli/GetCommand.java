@@ -20,12 +20,16 @@ import java.util.concurrent.Callable;
 
 /**
  * Prints a record as the service last committed it, read from the compacted {@code tally.records}
- * topic — only the key's own partition, read committed, up to its end.
+ * topic — only the key's own partition, read committed, up to its end; or, with {@code --url},
+ * as the REST API answers {@code GET /v1/{resource}/{id}} (from the owner's store).
  */
 @Command(name = "get", description = "Print a record's current values, e.g. tally get wallets w1")
 final class GetCommand implements Callable<Integer> {
     @Mixin
     SettingsOptions options;
+
+    @Mixin
+    ApiOptions api;
 
     @Parameters(index = "0", description = "the resource")
     String resource;
@@ -35,6 +39,10 @@ final class GetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (api.given()) {
+            ApiClient client = api.client();
+            return client.print(client.get(ApiClient.Path.v1(resource, id)));
+        }
         Settings settings = options.load();
         String key = RecordKey.of(resource, id);
         Map<String, Object> config = Map.of(

@@ -2,19 +2,31 @@ package io.tally.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code tally} command line; with no verb it runs the service. */
-@Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
+@Command(name = "tally", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "tally 0.1.0",
         description = "Auditable numeric fields on Apache Kafka.",
-        subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, AnalyticsCommand.class, BenchCommand.class,
-                VerifyCommand.class, RebuildCommand.class})
+        subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, ListCommand.class,
+                HistoryCommand.class, AnalyticsCommand.class, BenchCommand.class, VerifyCommand.class, RebuildCommand.class})
 public final class TallyCli implements Runnable {
 
     public static int execute(String... args) {
         String[] verb = args.length == 0 ? new String[] {"run"} : args;
-        return new CommandLine(new TallyCli())
-                .setExecutionExceptionHandler(new ErrorHandler())
-                .execute(verb);
+        return commandLine().execute(verb);
+    }
+
+    /** The configured command line: what {@link #execute} runs, for callers that set its output streams. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new TallyCli()).setExecutionExceptionHandler(new ErrorHandler());
+        // Every verb that can talk to the REST API says in its --help what its exit code means.
+        for (CommandLine verb : cli.getSubcommands().values()) {
+            if (verb.getCommandSpec().findOption("--url") != null) {
+                verb.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes with --url:%n")
+                        .exitCodeList(ApiClient.ExitCodes.described());
+            }
+        }
+        return cli;
     }
 
     @Override
@@ -26,6 +38,10 @@ public final class TallyCli implements Runnable {
     private static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception error, CommandLine command, CommandLine.ParseResult parsed) {
+            if (error instanceof ApiClient.UnreachableException) {
+                command.getErr().println("tally: " + error.getMessage());
+                return ApiClient.ExitCodes.UNAVAILABLE;
+            }
             StringBuilder reason = new StringBuilder(String.valueOf(error.getMessage()));
             for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
                 reason.append(": ").append(cause.getMessage());

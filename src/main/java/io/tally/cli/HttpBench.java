@@ -1,0 +1,204 @@
+package io.tally.cli;
+
+import io.tally.Tally;
+import io.tally.config.Settings;
+import io.tally.ledger.RecordKey;
+import io.tally.stream.TallyTopics;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+
+/**
+ * The benchmark's HTTP phase: two instances of one deployment on the benchmark's broker, each
+ * with its REST API on a free port of 127.0.0.1, then sync writes at each offered rate (spread
+ * over both instances, as a load balancer would) and reads of records the asked instance owns
+ * versus records it forwards to the other.
+ */
+final class HttpBench {
+    private static final Duration SPLIT_PATIENCE = Duration.ofSeconds(180);
+    private static final Duration WARM_UP = Duration.ofSeconds(3);
+    private static final int READ_CONCURRENCY = 4;
+    private static final int READ_WARM_UP = 1_000;
+    private static final int READS = 5_000;
+    private static final int SAMPLE_IDS = 1_000;
+    private static final String AMOUNT = "{\"amount\": \"0.01\"}";
+
+    private HttpBench() {
+    }
+
+    /**
+     * Runs the phase after the consolidating instance has closed: its state is complete and
+     * checkpointed in {@code consolidated.stateDir()}, which the first instance reopens.
+     *
+     * @param wallets how many wallets the workload created (w0, w1, …); the writes add to these
+     */
+    static void run(Settings consolidated, Path work, List<Integer> rates, Duration perRate, int wallets,
+                    Map<String, Object> results) throws Exception {
+        Path secondState = work.resolve("state-2");
+        copyState(consolidated.stateDir(), secondState);
+        System.err.println("http: starting two instances and waiting for them to split the partitions");
+        long starting = System.nanoTime();
+        try (Tally first = Tally.start(BenchSettings.withRestApi(consolidated, consolidated.stateDir()));
+             Tally second = Tally.start(BenchSettings.withRestApi(consolidated, secondState));
+             HttpLoad load = new HttpLoad()) {
+            Split split = awaitSplit(first, second, wallets);
+            System.err.printf("http: partitions split %d + %d after %.1fs%n", split.firstPartitions(),
+                    split.secondPartitions(), (System.nanoTime() - starting) / 1e9);
+            results.put("httpInstances", 2);
+            results.put("httpPartitionsSplit", split.firstPartitions() + "+" + split.secondPartitions());
+            List<URI> bases = List.of(base(first), base(second));
+            measureWrites(load, bases, rates, perRate, wallets, results);
+            measureReads(load, bases.get(0), split, results);
+        }
+    }
+
+    /** Sync adds of 0.01 to random workload wallets, alternating between the instances, at each rate in turn. */
+    private static void measureWrites(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate, int wallets,
+                                      Map<String, Object> results) throws InterruptedException {
+        // Called on the generator's one thread only, so one unsynchronized random is enough.
+        SplittableRandom random = new SplittableRandom(20251123L);
+        IntFunction<HttpRequest> add = i -> HttpLoad.request(bases.get(i % bases.size())
+                        .resolve("/v1/wallets/w" + random.nextInt(wallets) + "/balance/add"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(AMOUNT)).build();
+        int warmUpRate = Math.min(200, rates.get(0));
+        load.openLoop(warmUpRate, WARM_UP, add, new Progress("warm writes", warmUpRate * WARM_UP.toSeconds()));
+        for (int rate : rates) {
+            HttpLoad.Outcome writes = load.openLoop(rate, perRate, add,
+                    new Progress("write " + rate + "/s", (long) rate * perRate.toSeconds()));
+            results.put("httpSyncWriteOk_" + rate, writes.latencies().count());
+            results.put("httpSyncWriteErrors_" + rate, writes.errors());
+            results.put("httpSyncWriteAchievedPerSecond_" + rate, writes.achievedPerSecond());
+            results.put("httpSyncWriteP50Ms_" + rate, writes.latencies().percentileMs(50));
+            results.put("httpSyncWriteP99Ms_" + rate, writes.latencies().percentileMs(99));
+            results.put("httpSyncWriteP999Ms_" + rate, writes.latencies().percentileMs(99.9));
+            results.put("httpSyncWriteMaxMs_" + rate, writes.latencies().maxMs());
+        }
+    }
+
+    /** Reads asked of the first instance: of wallets it owns, then of wallets it forwards to the second. */
+    private static void measureReads(HttpLoad load, URI first, Split split, Map<String, Object> results)
+            throws InterruptedException {
+        List<URI> local = new ArrayList<>();
+        List<URI> forwarded = new ArrayList<>();
+        for (String id : split.sampleIds()) {
+            (split.ownedByFirst().contains(id) ? local : forwarded).add(first.resolve("/v1/wallets/" + id));
+        }
+        load.closedLoop(READ_CONCURRENCY, READ_WARM_UP, local, new Progress("warm local", READ_WARM_UP));
+        load.closedLoop(READ_CONCURRENCY, READ_WARM_UP, forwarded, new Progress("warm forward", READ_WARM_UP));
+        HttpLoad.Outcome localReads = load.closedLoop(READ_CONCURRENCY, READS, local, new Progress("read local", READS));
+        HttpLoad.Outcome forwardedReads = load.closedLoop(READ_CONCURRENCY, READS, forwarded,
+                new Progress("read forward", READS));
+        results.put("httpReadConcurrency", READ_CONCURRENCY);
+        results.put("httpReadLocalP50Ms", localReads.latencies().percentileMs(50));
+        results.put("httpReadLocalP99Ms", localReads.latencies().percentileMs(99));
+        results.put("httpReadForwardedP50Ms", forwardedReads.latencies().percentileMs(50));
+        results.put("httpReadForwardedP99Ms", forwardedReads.latencies().percentileMs(99));
+        results.put("httpReadLocalErrors", localReads.errors());
+        results.put("httpReadForwardedErrors", forwardedReads.errors());
+    }
+
+    /** Which instance owns each sampled wallet, once both run and each is active for some partitions. */
+    private record Split(int firstPartitions, int secondPartitions, List<String> sampleIds, Set<String> ownedByFirst) {
+    }
+
+    /**
+     * Waits until both instances are RUNNING, each is active for some partitions, and the first can
+     * name the owner of every sampled wallet; fails after {@link #SPLIT_PATIENCE}.
+     */
+    private static Split awaitSplit(Tally first, Tally second, int wallets) throws InterruptedException {
+        long deadline = System.nanoTime() + SPLIT_PATIENCE.toNanos();
+        String firstHost = "127.0.0.1:" + first.httpPort();
+        while (System.nanoTime() < deadline) {
+            Split split = split(first, second, firstHost, wallets);
+            if (split != null) {
+                return split;
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the two instances did not split the partitions within "
+                + SPLIT_PATIENCE.toSeconds() + "s (states " + first.streams().state() + ", " + second.streams().state() + ")");
+    }
+
+    private static Split split(Tally first, Tally second, String firstHost, int wallets) {
+        if (first.streams().state() != KafkaStreams.State.RUNNING || second.streams().state() != KafkaStreams.State.RUNNING) {
+            return null;
+        }
+        int firstPartitions = 0;
+        int secondPartitions = 0;
+        for (StreamsMetadata client : first.streams().metadataForAllStreamsClients()) {
+            int active = (int) client.topicPartitions().stream().filter(p -> p.topic().equals(TallyTopics.COMMANDS)).count();
+            if ((client.hostInfo().host() + ":" + client.hostInfo().port()).equals(firstHost)) {
+                firstPartitions = active;
+            } else {
+                secondPartitions = active;
+            }
+        }
+        if (firstPartitions == 0 || secondPartitions == 0) {
+            return null;
+        }
+        List<String> ids = new ArrayList<>();
+        Set<String> ownedByFirst = new java.util.HashSet<>();
+        int step = Math.max(1, wallets / SAMPLE_IDS);
+        for (int i = 0; i < wallets && ids.size() < SAMPLE_IDS; i += step) {
+            String id = "w" + i;
+            KeyQueryMetadata owner = first.streams().queryMetadataForKey(TallyTopics.RECORDS_STORE,
+                    RecordKey.of("wallets", id), new StringSerializer());
+            if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+                return null;
+            }
+            ids.add(id);
+            if ((owner.activeHost().host() + ":" + owner.activeHost().port()).equals(firstHost)) {
+                ownedByFirst.add(id);
+            }
+        }
+        if (ownedByFirst.isEmpty() || ownedByFirst.size() == ids.size()) {
+            return null;
+        }
+        return new Split(firstPartitions, secondPartitions, ids, ownedByFirst);
+    }
+
+    private static URI base(Tally instance) {
+        return URI.create("http://127.0.0.1:" + instance.httpPort());
+    }
+
+    /**
+     * Gives the second instance a copy of the first one's closed, checkpointed state, as if restored
+     * from a snapshot. Both then count as caught up on every task, so Kafka Streams' high-availability
+     * assignor splits the tasks between them at once; with empty state the second would only warm
+     * up, and take tasks over at the next probing rebalance, ten minutes later. The process id file
+     * and locks stay behind: each instance must be a distinct member of the group.
+     */
+    static void copyState(Path from, Path to) {
+        Set<String> perInstance = Set.of("kafka-streams-process-metadata", ".lock");
+        try (var paths = Files.walk(from)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                if (perInstance.contains(path.getFileName().toString())) {
+                    continue;
+                }
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the state directory " + from + " to " + to, e);
+        }
+    }
+}
