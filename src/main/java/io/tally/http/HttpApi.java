@@ -52,6 +52,13 @@ public final class HttpApi implements AutoCloseable {
     private final CommittedOutcomes outcomes;
     private final Forwarder forwarder;
     private final TallyMetrics metrics;
+    /** Writes the answers of sync writes once their outcome is committed, off the outcome reader's thread. */
+    private final java.util.concurrent.ExecutorService answering = java.util.concurrent.Executors.newFixedThreadPool(8,
+            runnable -> {
+                Thread thread = new Thread(runnable, "tally-answers");
+                thread.setDaemon(true);
+                return thread;
+            });
     private final Javalin app;
     private volatile KafkaStreams streams;
     private volatile StreamsPartialStores localPartials;
@@ -519,15 +526,21 @@ public final class HttpApi implements AutoCloseable {
             ctx.status(202).json(Map.of("txId", txId, "status", "accepted"));
             return;
         }
-        try {
-            Writes.answer(ctx, outcome.get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                    sequence -> records().transaction(key, sequence));
-        } catch (TimeoutException e) {
-            outcomes.forget(txId);
-            ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", txId, "message", "no committed outcome within "
-                    + settings.http().syncTimeout().toMillis() + " ms; the command is on the log and may still apply "
-                    + "(a change to a record not yet created waits for its create)"));
-        }
+        // The request waits without holding a server thread: the wait is for Kafka's commit, not for
+        // work here, and a thread per waiting write would cap sync writes at threads / commit latency.
+        String id = txId;
+        long timeout = settings.http().syncTimeout().toMillis();
+        ctx.future(() -> outcome.orTimeout(timeout, TimeUnit.MILLISECONDS).handleAsync((committed, error) -> {
+            if (error != null) {
+                outcomes.forget(id);
+                ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", id, "message", "no committed outcome within "
+                        + timeout + " ms; the command is on the log and may still apply "
+                        + "(a change to a record not yet created waits for its create)"));
+            } else {
+                Writes.answer(ctx, committed, sequence -> records().transaction(key, sequence));
+            }
+            return null;
+        }, answering));
     }
 
     private static Consistency mode(Context ctx, ResourceSpec resource) {
@@ -641,6 +654,7 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        answering.shutdownNow();
         if (readYourWrites != null) {
             readYourWrites.close();
         }
