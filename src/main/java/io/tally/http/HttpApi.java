@@ -150,10 +150,19 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
+    /**
+     * The streams reads are answered from. Between {@link #attach} and {@code KafkaStreams.start()}
+     * (and while it stops) Kafka Streams refuses interactive queries with an exception, which would
+     * be a 500: a starting instance answers 503 like a rebalancing one instead.
+     */
     private KafkaStreams streams() {
         KafkaStreams attached = streams;
         if (attached == null) {
             throw ApiError.unavailable("starting: Kafka Streams is not running yet");
+        }
+        KafkaStreams.State state = attached.state();
+        if (!state.isRunningOrRebalancing()) {
+            throw ApiError.unavailable("Kafka Streams is " + state + " (starting or stopping)");
         }
         return attached;
     }

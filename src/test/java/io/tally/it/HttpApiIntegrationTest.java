@@ -4,13 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tally.Tally;
 import io.tally.config.HttpSettings;
 import io.tally.config.Settings;
+import io.tally.http.HttpApi;
 import io.tally.kafka.EmbeddedKafka;
+import io.tally.ledger.Ledger;
+import io.tally.metrics.TallyMetrics;
 import io.tally.stream.Json;
+import io.tally.stream.StreamsProperties;
+import io.tally.stream.TallyTopology;
 import io.tally.stream.TallyTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +28,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -385,6 +392,44 @@ class HttpApiIntegrationTest {
         assertThat(spec.get("paths").fieldNames()).toIterable().contains("/v1/{resource}/{id}",
                 "/v1/{resource}/{id}/{field}/{op}", "/v1/analytics/{resource}/{field}",
                 "/v1/analytics/{resource}/{field}/top", "/health/live", "/health/ready");
+    }
+
+    /**
+     * The REST API listens before Kafka Streams starts (its port is what the instance advertises to
+     * the group), so a starting instance is reachable before it can answer reads: it says so with
+     * 503 and Retry-After, as during a rebalance, never with a server error.
+     */
+    @Test
+    void answersReadsWith503AndRetryAfterWhileKafkaStreamsHasNotStarted() throws Exception {
+        Settings starting = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state-starting"), "tally-http-starting", 4)
+                .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(5), 4096));
+        List<String> reads = List.of("/v1/wallets/h1", "/v1/wallets/h1/balance", "/v1/wallets/h1/balance/transactions",
+                "/v1/wallets?prefix=h", "/v1/analytics/wallets/balance?period=day&last=2");
+        try (TallyMetrics metrics = new TallyMetrics();
+             HttpApi http = HttpApi.bind(starting, broker.bootstrapServers(), 4, metrics)) {
+            assertEveryReadIsUnavailable(http.port(), reads, "before Kafka Streams exists");
+            KafkaStreams streams = new KafkaStreams(
+                    TallyTopology.build(new Ledger(starting.resources(), starting.maxPendingPerRecord()),
+                            starting.dedupeHorizon(), starting.maxCommandBytes(), starting.analytics()),
+                    StreamsProperties.of(starting, broker.bootstrapServers(), "127.0.0.1:" + http.port()));
+            try {
+                http.attach(streams);
+                assertThat(streams.state()).isEqualTo(KafkaStreams.State.CREATED);
+                assertEveryReadIsUnavailable(http.port(), reads, "Kafka Streams attached, not started");
+            } finally {
+                streams.close(Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    private static void assertEveryReadIsUnavailable(int port, List<String> paths, String when) throws Exception {
+        for (String path : paths) {
+            HttpResponse<String> answer = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(when + ": GET " + path + " answered " + answer.body()).isEqualTo(503);
+            assertThat(answer.headers().firstValue("Retry-After")).as(when + ": Retry-After of GET " + path).isPresent();
+            assertThat(json(answer).get("error").asText()).isEqualTo("UNAVAILABLE");
+        }
     }
 
     private static long commandsWritten() throws Exception {

@@ -91,4 +91,41 @@ final class KafkaFixture {
                     || committed.get(end.getKey()) != null && committed.get(end.getKey()).offset() >= end.getValue().offset());
         }
     }
+
+    /**
+     * Whether the group has settled on {@code members} members that share every partition of the
+     * command topic between them, none idle: the rebalance after a join or a leave is over.
+     */
+    static boolean groupSettled(String bootstrap, String applicationId, int members, int partitions) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            var group = admin.describeConsumerGroups(List.of(applicationId)).all().get().get(applicationId);
+            List<Integer> shares = group.members().stream()
+                    .map(member -> member.assignment().topicPartitions().size()).toList();
+            return group.groupState() == org.apache.kafka.common.GroupState.STABLE && shares.size() == members
+                    && shares.stream().allMatch(share -> share > 0)
+                    && shares.stream().mapToInt(Integer::intValue).sum() == partitions;
+        }
+    }
+
+    /** Every committed message of {@code topic} with its key, partition and offset, up to the current end. */
+    static List<ConsumerRecord<String, byte[]>> records(String bootstrap, String topic) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000), new StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            List<ConsumerRecord<String, byte[]>> all = new ArrayList<>();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(all::add);
+            }
+            return all;
+        }
+    }
 }
