@@ -413,7 +413,7 @@ class HttpApiIntegrationTest {
                             starting.dedupeHorizon(), starting.maxCommandBytes(), starting.analytics()),
                     StreamsProperties.of(starting, broker.bootstrapServers(), "127.0.0.1:" + http.port()));
             try {
-                http.attach(streams);
+                http.attach(streams, new io.tally.stream.AppliedOffsets());
                 assertThat(streams.state()).isEqualTo(KafkaStreams.State.CREATED);
                 assertEveryReadIsUnavailable(http.port(), reads, "Kafka Streams attached, not started");
             } finally {
