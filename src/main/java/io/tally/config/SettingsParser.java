@@ -71,7 +71,7 @@ final class SettingsParser {
                 http(map("http", tree.get("http"))),
                 integer(tree, "standbyReplicas", 0, 10),
                 kafkaProperties(text(tree, "kafkaPropertiesFile")),
-                integer(tree, "rocksdbMemoryBytes", 16 * 1024 * 1024, Integer.MAX_VALUE));
+                integer(tree, "rocksdbMemoryBytes", 0, Integer.MAX_VALUE));
     }
 
     /** The Kafka client properties in a Java properties file, or none when no file is named. */

@@ -32,8 +32,10 @@ public final class StreamsProperties {
         // busy record's writes within a commit. The analytics store conflates on its own
         // (MetricsStore) and the audit log never passes through a cache.
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
-        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
-        props.put(BoundedRocksDB.MEMORY_CONFIG, settings.rocksdbMemoryBytes());
+        if (settings.rocksdbMemoryBytes() > 0) {
+            props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
+            props.put(BoundedRocksDB.MEMORY_CONFIG, settings.rocksdbMemoryBytes());
+        }
         // A task's input is keyed commands only; reading them in offset order is what the ledger needs.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
