@@ -19,6 +19,21 @@ public final class Aggregator {
         Metrics read(String key);
 
         void write(String key, Metrics metrics);
+
+        /** A target held in a map, as a replay of the audit log keeps one per partition. */
+        static Target of(java.util.Map<String, Metrics> partials) {
+            return new Target() {
+                @Override
+                public Metrics read(String key) {
+                    return partials.get(key);
+                }
+
+                @Override
+                public void write(String key, Metrics metrics) {
+                    partials.put(key, metrics);
+                }
+            };
+        }
     }
 
     private final AnalyticsSettings settings;

@@ -99,17 +99,7 @@ public final class Rebuilder {
             writer.send(historyTopic, key, historyKey, record.value());
             Map<String, Metrics> partials = replay.analytics.computeIfAbsent(TallyTopics.partitionOf(key, partitions),
                     partition -> new HashMap<>());
-            aggregator.apply(transaction, now, new Aggregator.Target() {
-                @Override
-                public Metrics read(String analyticsKey) {
-                    return partials.get(analyticsKey);
-                }
-
-                @Override
-                public void write(String analyticsKey, Metrics metrics) {
-                    partials.put(analyticsKey, metrics);
-                }
-            });
+            aggregator.apply(transaction, now, Aggregator.Target.of(partials));
             if (++replay.transactions % 10_000 == 0) {
                 progress.accept(replay.transactions);
             }

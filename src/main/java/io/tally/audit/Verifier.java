@@ -105,17 +105,7 @@ public final class Verifier {
             }
             replayed.put(key, ledger.evolve(state, transaction));
             Map<String, Metrics> partials = analytics.get(partition);
-            aggregator.apply(transaction, now, new Aggregator.Target() {
-                @Override
-                public Metrics read(String analyticsKey) {
-                    return partials.get(analyticsKey);
-                }
-
-                @Override
-                public void write(String analyticsKey, Metrics metrics) {
-                    partials.put(analyticsKey, metrics);
-                }
-            });
+            aggregator.apply(transaction, now, Aggregator.Target.of(partials));
             if (++count[0] % 10_000 == 0) {
                 progress.accept(count[0]);
             }

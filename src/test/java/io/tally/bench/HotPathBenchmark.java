@@ -69,17 +69,7 @@ public class HotPathBenchmark {
         transaction = (Transaction) ledger.decide(wallet, add, NOW);
         aggregator = new Aggregator(settings.analytics());
         partials = new HashMap<>();
-        target = new Aggregator.Target() {
-            @Override
-            public Metrics read(String key) {
-                return partials.get(key);
-            }
-
-            @Override
-            public void write(String key, Metrics value) {
-                partials.put(key, value);
-            }
-        };
+        target = Aggregator.Target.of(partials);
         aggregator.apply(transaction, NOW, target);
         metrics = partials.values().iterator().next();
         encoded = MetricsCodec.encode(metrics);
