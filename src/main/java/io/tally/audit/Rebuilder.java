@@ -4,6 +4,7 @@ import io.tally.analytics.Aggregator;
 import io.tally.analytics.Metrics;
 import io.tally.analytics.MetricsCodec;
 import io.tally.config.Settings;
+import io.tally.kafka.TopicReader;
 import io.tally.ledger.Ledger;
 import io.tally.ledger.RecordState;
 import io.tally.ledger.Transaction;
@@ -61,7 +62,7 @@ public final class Rebuilder {
     /** @param progress told the number of transactions replayed so far, now and then */
     public Report rebuild(LongConsumer progress) {
         refuseWhileRunning();
-        int partitions = TopicReader.partitionCount(settings, bootstrap, TallyTopics.COMMANDS, timeout);
+        int partitions = TopicReader.partitionCount(settings.kafkaClient(bootstrap), TallyTopics.COMMANDS, timeout);
         try (Writer writer = new Writer(partitions)) {
             Replay replay = replay(writer, partitions, progress);
             long tombstones = writeRecords(writer, replay.records) + dropStaleHistory(writer, replay.history);
@@ -85,7 +86,7 @@ public final class Rebuilder {
         Instant now = Instant.now();
         String historyTopic = changelog(settings.applicationId(), TallyTopics.HISTORY_STORE);
         Replay replay = new Replay();
-        TopicReader.readAll(settings, bootstrap, TallyTopics.TRANSACTIONS, timeout, record -> {
+        TopicReader.readAll(settings.kafkaClient(bootstrap), TallyTopics.TRANSACTIONS, timeout, record -> {
             Transaction transaction = TallyTopology.TRANSACTION_SERDE.deserialize(TallyTopics.TRANSACTIONS, record.value());
             String key = transaction.key();
             RecordState state = replay.records.getOrDefault(key, RecordState.absent(transaction.resource(), transaction.id()));
@@ -168,7 +169,7 @@ public final class Rebuilder {
     private Set<String> keys(String topic) {
         Set<String> keys = new HashSet<>();
         try {
-            TopicReader.readAll(settings, bootstrap, topic, timeout, record -> {
+            TopicReader.readAll(settings.kafkaClient(bootstrap), topic, timeout, record -> {
                 if (record.value() == null) {
                     keys.remove(record.key());
                 } else {

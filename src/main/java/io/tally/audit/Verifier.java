@@ -7,6 +7,7 @@ import io.tally.analytics.Granularity;
 import io.tally.analytics.Metrics;
 import io.tally.analytics.MetricsCodec;
 import io.tally.config.Settings;
+import io.tally.kafka.TopicReader;
 import io.tally.ledger.Ledger;
 import io.tally.ledger.Op;
 import io.tally.ledger.RecordState;
@@ -78,7 +79,7 @@ public final class Verifier {
         List<Map<String, Metrics>> analytics = new ArrayList<>();
         long[] count = new long[1];
 
-        int partitions = TopicReader.readAll(settings, bootstrap, TallyTopics.TRANSACTIONS, timeout, record -> {
+        int partitions = TopicReader.readAll(settings.kafkaClient(bootstrap), TallyTopics.TRANSACTIONS, timeout, record -> {
             int partition = record.partition();
             while (analytics.size() <= partition) {
                 analytics.add(new HashMap<>());
@@ -113,7 +114,7 @@ public final class Verifier {
         progress.accept(count[0]);
 
         Map<String, byte[]> published = new HashMap<>();
-        TopicReader.readAll(settings, bootstrap, TallyTopics.RECORDS, timeout, record -> published.put(record.key(), record.value()));
+        TopicReader.readAll(settings.kafkaClient(bootstrap), TallyTopics.RECORDS, timeout, record -> published.put(record.key(), record.value()));
         compareRecords(replayed, published, differences);
 
         long analyticsEntries = compareAnalytics(analytics, partitions, now, differences);

@@ -7,11 +7,15 @@ import io.javalin.http.Context;
 import io.tally.analytics.Instants;
 import io.tally.config.Settings;
 import io.tally.ledger.FieldSpec;
+import io.tally.ledger.Ledger;
+import io.tally.ledger.RecordState;
+import io.tally.ledger.Transaction;
 import io.tally.ledger.RecordKey;
 import io.tally.ledger.ResourceSpec;
 import io.tally.stream.Json;
 import io.tally.stream.LocalStores;
 import io.tally.stream.TallyTopics;
+import io.tally.stream.TallyTopology;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -47,10 +51,12 @@ final class RecordsHandler {
     private final int partitions;
     private final Forwarder forwarder;
     private final ReadYourWrites readYourWrites;
+    private final Ledger ledger;
 
     RecordsHandler(Settings settings, KafkaStreams streams, HostInfo self, int partitions, Forwarder forwarder,
                    ReadYourWrites readYourWrites) {
         this.readYourWrites = readYourWrites;
+        this.ledger = new Ledger(settings.resources(), settings.maxPendingPerRecord());
         this.settings = settings;
         this.streams = streams;
         this.local = new LocalStores(streams);
@@ -121,68 +127,30 @@ final class RecordsHandler {
         if (partition < 0) {
             return;
         }
-        JsonNode last = null;
-        long after = 0;
+        // The pure ledger's own replay, so the value is the one the record had, initial values included.
+        RecordState state = RecordState.absent(resource.name(), id);
         boolean reached = false;
         while (!reached) {
-            LocalStores.Page<byte[]> page = local.history(partition, key, after, MAX_LIMIT, json -> true);
+            LocalStores.Page<byte[]> page = local.history(partition, key, state.version(), MAX_LIMIT, json -> true);
             for (byte[] json : page.items()) {
-                JsonNode transaction = tree(json);
-                if (Instant.parse(transaction.get("processedAt").asText()).isAfter(asOf)) {
+                Transaction transaction = TallyTopology.TRANSACTION_SERDE.deserialize(TallyTopics.TRANSACTIONS, json);
+                if (transaction.processedAt().isAfter(asOf)) {
                     reached = true;
                     break;
                 }
-                last = transaction;
-                after = transaction.get("sequence").asLong();
+                state = ledger.evolve(state, transaction);
             }
             reached |= page.next() == null;
         }
-        if (last == null || last.get("op").asText().equals("delete")) {
+        if (!state.live()) {
             throw new ApiError(404, "RECORD_NOT_FOUND", key + " did not exist at " + asOf
-                    + (last == null ? "" : " (deleted by transaction " + last.get("sequence").asLong() + ")"));
+                    + (state.version() == 0 ? "" : " (deleted by transaction " + state.version() + ")"));
         }
-        String value = field.name().equals(last.path("field").asText(null)) ? last.get("after").asText() : null;
-        if (value == null) {
-            // The last transaction changed another field or created the record: replay to this field's last change.
-            value = valueBefore(partition, key, after, field);
-        }
-        if (value == null) {
-            // Created on first use by a change to another field: this one still has its initial value.
-            java.math.BigDecimal initial = resource.initialValues().get(field.name());
-            value = initial == null ? null : initial.toPlainString();
-        }
+        java.math.BigDecimal value = state.value(field.name());
         ObjectNode answer = Json.MAPPER.createObjectNode();
         answer.put("resource", resource.name()).put("id", id).put("field", field.name()).put("asOf", asOf.toString())
-                .put("value", value).put("version", after);
+                .put("value", value == null ? null : value.toPlainString()).put("version", state.version());
         ctx.json(answer);
-    }
-
-    /** The field's value after the record's transactions up to {@code sequence}: its last change or its create. */
-    private String valueBefore(int partition, String key, long sequence, FieldSpec field) {
-        String value = null;
-        long after = 0;
-        while (after < sequence) {
-            LocalStores.Page<byte[]> page = local.history(partition, key, after, MAX_LIMIT, json -> true);
-            for (byte[] json : page.items()) {
-                JsonNode transaction = tree(json);
-                long at = transaction.get("sequence").asLong();
-                if (at > sequence) {
-                    return value;
-                }
-                after = at;
-                String op = transaction.get("op").asText();
-                if (op.equals("create")) {
-                    JsonNode created = transaction.path("values").path(field.name());
-                    value = created.isMissingNode() || created.isNull() ? null : created.asText();
-                } else if (field.name().equals(transaction.path("field").asText(null))) {
-                    value = transaction.get("after").asText();
-                }
-            }
-            if (page.next() == null) {
-                break;
-            }
-        }
-        return value;
     }
 
     /** {@code GET /v1/{resource}?prefix=&limit=&cursor=}: live record ids in UTF-8 byte order, paged. */

@@ -1,15 +1,10 @@
 package io.tally.stream;
 
 import io.tally.analytics.InMemoryPartials;
+import io.tally.kafka.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,28 +27,15 @@ public final class ChangelogPartials {
     /** @param client the Kafka client configuration (servers and security) */
     public static InMemoryPartials read(Map<String, Object> client, String applicationId, Duration timeout) {
         String topic = changelogTopic(applicationId);
-        Map<String, Object> config = new java.util.HashMap<>(client);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            if (partitions.isEmpty()) {
-                throw new IllegalStateException("no analytics yet: topic " + topic + " does not exist (has Tally run?)");
-            }
-            int count = partitions.size();
-            InMemoryPartials partials = new InMemoryPartials(count, recordKey -> TallyTopics.partitionOf(recordKey, count));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            while (partitions.stream().anyMatch(p -> consumer.position(p, timeout) < ends.get(p))) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    partials.put(record.partition(), record.key(), record.value());
-                }
-            }
-            return partials;
+        int count;
+        try {
+            count = TopicReader.partitionCount(client, topic, timeout);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("no analytics yet: topic " + topic + " does not exist (has Tally run?)", e);
         }
+        InMemoryPartials partials = new InMemoryPartials(count, recordKey -> TallyTopics.partitionOf(recordKey, count));
+        TopicReader.readAll(client, topic, timeout, record -> partials.put(record.partition(), record.key(), record.value()));
+        return partials;
     }
+
 }

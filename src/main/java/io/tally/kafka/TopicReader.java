@@ -1,6 +1,5 @@
-package io.tally.audit;
+package io.tally.kafka;
 
-import io.tally.config.Settings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -14,12 +13,13 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /** Reads a whole topic, from its start to its end as of now, read committed, partition by partition in offset order. */
-final class TopicReader {
+public final class TopicReader {
     private TopicReader() {
     }
 
-    static int partitionCount(Settings settings, String bootstrap, String topic, Duration timeout) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.kafkaClient(bootstrap),
+    /** @param client the Kafka client configuration (servers and security) */
+    public static int partitionCount(Map<String, Object> client, String topic, Duration timeout) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(client,
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             int count = consumer.partitionsFor(topic, timeout).size();
             if (count == 0) {
@@ -30,9 +30,9 @@ final class TopicReader {
     }
 
     /** @return the topic's partition count */
-    static int readAll(Settings settings, String bootstrap, String topic, Duration timeout,
-                       Consumer<ConsumerRecord<String, byte[]>> each) {
-        Map<String, Object> config = settings.kafkaClient(bootstrap);
+    public static int readAll(Map<String, Object> client, String topic, Duration timeout,
+                              Consumer<ConsumerRecord<String, byte[]>> each) {
+        Map<String, Object> config = new java.util.HashMap<>(client);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
