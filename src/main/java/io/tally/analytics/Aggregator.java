@@ -15,28 +15,19 @@ public final class Aggregator {
 
     /** A partition's analytics, by {@link AnalyticsKeys} key. */
     public interface Target {
-        /** The metrics of a key, or null when it has none. */
-        Metrics read(String key);
-
-        void write(String key, Metrics metrics);
+        /** The metrics of a key to change in place, new and empty when the key had none; the target keeps the change. */
+        MutableMetrics update(String key);
 
         /** A target held in a map, as a replay of the audit log keeps one per partition. */
-        static Target of(java.util.Map<String, Metrics> partials) {
-            return new Target() {
-                @Override
-                public Metrics read(String key) {
-                    return partials.get(key);
-                }
-
-                @Override
-                public void write(String key, Metrics metrics) {
-                    partials.put(key, metrics);
-                }
-            };
+        static Target of(java.util.Map<String, MutableMetrics> partials) {
+            return key -> partials.computeIfAbsent(key, absent -> new MutableMetrics());
         }
     }
 
     private final AnalyticsSettings settings;
+
+    /** Most transactions fall in the buckets of the one before; finding them again costs a calendar computation. */
+    private final LastBuckets buckets = new LastBuckets();
 
     public Aggregator(AnalyticsSettings settings) {
         this.settings = settings;
@@ -46,22 +37,38 @@ public final class Aggregator {
         Changes changes = Changes.of(transaction);
         ZoneId zone = settings.zoneOf(transaction.resource());
         for (Granularity granularity : Granularity.values()) {
-            Bucket bucket = granularity.bucketOf(transaction.at(), zone);
+            Bucket bucket = buckets.of(granularity, transaction.at(), zone);
             if (expired(bucket, now)) {
                 continue;
             }
             Instant start = bucket.startInstant();
             for (Changes.Change change : changes.changes()) {
-                String recordKey = AnalyticsKeys.record(transaction.resource(), change.field(), granularity, start,
-                        transaction.id());
-                Metrics mine = target.read(recordKey);
-                boolean firstInBucket = mine == null;
-                target.write(recordKey, (firstInBucket ? Metrics.EMPTY.plusRecord() : mine).plus(changes.op(), change.amount()));
-                String resourceKey = AnalyticsKeys.resource(transaction.resource(), change.field(), granularity, start);
-                Metrics partial = target.read(resourceKey);
-                partial = (partial == null ? Metrics.EMPTY : partial).plus(changes.op(), change.amount());
-                target.write(resourceKey, firstInBucket ? partial.plusRecord() : partial);
+                MutableMetrics mine = target.update(AnalyticsKeys.record(transaction.resource(), change.field(),
+                        granularity, start, transaction.id()));
+                boolean firstInBucket = mine.isEmpty();
+                mine.add(changes.op(), change.amount());
+                MutableMetrics partial = target.update(AnalyticsKeys.resource(transaction.resource(), change.field(),
+                        granularity, start));
+                partial.add(changes.op(), change.amount());
+                if (firstInBucket) {
+                    mine.addRecord();
+                    partial.addRecord();
+                }
             }
+        }
+    }
+
+    /** The last bucket found per granularity, reused while instants fall inside it in the same zone. */
+    private static final class LastBuckets {
+        private final Bucket[] last = new Bucket[Granularity.values().length];
+
+        Bucket of(Granularity granularity, Instant instant, ZoneId zone) {
+            Bucket bucket = last[granularity.ordinal()];
+            if (bucket == null || !bucket.start().getZone().equals(zone) || !bucket.contains(instant)) {
+                bucket = granularity.bucketOf(instant, zone);
+                last[granularity.ordinal()] = bucket;
+            }
+            return bucket;
         }
     }
 

@@ -20,11 +20,28 @@ public final class AnalyticsKeys {
     }
 
     public static String resource(String resource, String field, Granularity granularity, Instant bucketStart) {
-        return prefix('r', resource, field, granularity) + time(bucketStart);
+        return key('r', resource, field, granularity, bucketStart, 0).toString();
     }
 
     public static String record(String resource, String field, Granularity granularity, Instant bucketStart, String id) {
-        return prefix('i', resource, field, granularity) + time(bucketStart) + '|' + id;
+        return key('i', resource, field, granularity, bucketStart, 1 + id.length()).append('|').append(id).toString();
+    }
+
+    /** Built in one buffer of the right size: the stream builds ten of these per transaction. */
+    private static StringBuilder key(char kind, String resource, String field, Granularity granularity,
+                                     Instant bucketStart, int more) {
+        StringBuilder key = new StringBuilder(8 + resource.length() + field.length() + WIDTH + more)
+                .append(kind).append('|').append(resource).append('|').append(field).append('|')
+                .append(granularity.name().charAt(0)).append('|');
+        long shifted = bucketStart.getEpochSecond() + SHIFT;
+        int digits = 1;
+        for (long rest = shifted; rest >= 10; rest /= 10) {
+            digits++;
+        }
+        for (int zeros = WIDTH - digits; zeros > 0; zeros--) {
+            key.append('0');
+        }
+        return key.append(shifted);
     }
 
     /** The first key of a bucket's records, and (with {@link #recordsEnd}) the range holding all of them. */

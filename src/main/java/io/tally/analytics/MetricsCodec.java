@@ -6,85 +6,151 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.Map;
 
 /**
  * The compact binary form of {@link Metrics} in the analytics stores and their changelogs. A
- * query merges thousands of partials, so they are read without JSON. Layout, version 1: version
- * byte, count, records, sum, min, max (absent when count is 0), then per operation its ordinal,
- * count and sum. A decimal is its scale and its unscaled two's-complement bytes.
+ * query merges thousands of partials and the stream writes thousands per commit, so they are
+ * neither JSON nor padded. Layout, version 2: version byte, count and records as variable-length
+ * longs, sum, min, max (absent when count is 0), the number of operations, then per operation its
+ * ordinal, count and sum. A decimal is its scale (zig-zag varint), then either a 0 byte and its
+ * unscaled value as a zig-zag varint (when it fits in a long) or the length and the
+ * two's-complement bytes of the unscaled value. Version 1 (fixed-width numbers) is still read.
  */
 public final class MetricsCodec {
-    private static final byte VERSION = 1;
+    private static final byte VERSION_1 = 1;
+    private static final byte VERSION = 2;
     private static final Op[] OPS = Op.values();
 
     private MetricsCodec() {
     }
 
     public static byte[] encode(Metrics metrics) {
-        byte[] sum = metrics.sum().unscaledValue().toByteArray();
-        byte[] min = metrics.count() > 0 ? metrics.min().unscaledValue().toByteArray() : null;
-        byte[] max = metrics.count() > 0 ? metrics.max().unscaledValue().toByteArray() : null;
-        int size = 1 + 8 + 8 + decimalSize(sum) + (min == null ? 0 : decimalSize(min) + decimalSize(max)) + 1;
-        byte[][] opSums = new byte[metrics.byOp().size()][];
-        int i = 0;
-        for (Metrics.OpTotal total : metrics.byOp().values()) {
-            opSums[i] = total.sum().unscaledValue().toByteArray();
-            size += 1 + 8 + decimalSize(opSums[i++]);
+        return encode(MutableMetrics.of(metrics));
+    }
+
+    public static byte[] encode(MutableMetrics metrics) {
+        int ops = 0;
+        int bound = 1 + 10 + 10 + 1 + decimalBound(metrics.sum) + decimalBound(metrics.min) + decimalBound(metrics.max);
+        for (int i = 0; i < OPS.length; i++) {
+            if (metrics.opCounts[i] > 0) {
+                ops++;
+                bound += 1 + 10 + decimalBound(metrics.opSums[i]);
+            }
         }
-        ByteBuffer out = ByteBuffer.allocate(size);
-        out.put(VERSION).putLong(metrics.count()).putLong(metrics.records());
-        putDecimal(out, metrics.sum().scale(), sum);
-        if (min != null) {
-            putDecimal(out, metrics.min().scale(), min);
-            putDecimal(out, metrics.max().scale(), max);
+        ByteBuffer out = ByteBuffer.allocate(bound);
+        out.put(VERSION);
+        putVarlong(out, metrics.count);
+        putVarlong(out, metrics.records);
+        putDecimal(out, metrics.sum);
+        if (metrics.count > 0) {
+            putDecimal(out, metrics.min);
+            putDecimal(out, metrics.max);
         }
-        out.put((byte) opSums.length);
-        i = 0;
-        for (Map.Entry<Op, Metrics.OpTotal> op : metrics.byOp().entrySet()) {
-            out.put((byte) op.getKey().ordinal()).putLong(op.getValue().count());
-            putDecimal(out, op.getValue().sum().scale(), opSums[i++]);
+        out.put((byte) ops);
+        for (int i = 0; i < OPS.length; i++) {
+            if (metrics.opCounts[i] > 0) {
+                out.put((byte) i);
+                putVarlong(out, metrics.opCounts[i]);
+                putDecimal(out, metrics.opSums[i]);
+            }
         }
-        return out.array();
+        return Arrays.copyOf(out.array(), out.position());
     }
 
     public static Metrics decode(byte[] data) {
+        return decodeMutable(data).toMetrics();
+    }
+
+    /** Decodes into a value the stream can go on changing in place. */
+    public static MutableMetrics decodeMutable(byte[] data) {
         ByteBuffer in = ByteBuffer.wrap(data);
         try {
             byte version = in.get();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_1) {
                 throw new IllegalArgumentException("analytics metrics of unknown version " + version);
             }
-            long count = in.getLong();
-            long records = in.getLong();
-            BigDecimal sum = getDecimal(in);
-            BigDecimal min = count > 0 ? getDecimal(in) : null;
-            BigDecimal max = count > 0 ? getDecimal(in) : null;
-            int ops = Byte.toUnsignedInt(in.get());
-            EnumMap<Op, Metrics.OpTotal> byOp = new EnumMap<>(Op.class);
-            for (int op = 0; op < ops; op++) {
-                Op which = OPS[Byte.toUnsignedInt(in.get())];
-                byOp.put(which, new Metrics.OpTotal(in.getLong(), getDecimal(in)));
+            boolean v1 = version == VERSION_1;
+            MutableMetrics metrics = new MutableMetrics();
+            metrics.count = v1 ? in.getLong() : getVarlong(in);
+            metrics.records = v1 ? in.getLong() : getVarlong(in);
+            metrics.sum = getDecimal(in, v1);
+            if (metrics.count > 0) {
+                metrics.min = getDecimal(in, v1);
+                metrics.max = getDecimal(in, v1);
             }
-            return new Metrics(count, sum, min, max, records, byOp);
+            int ops = Byte.toUnsignedInt(in.get());
+            for (int op = 0; op < ops; op++) {
+                int which = Byte.toUnsignedInt(in.get());
+                if (which >= OPS.length) {
+                    throw new IllegalArgumentException("analytics metrics of an unknown operation " + which);
+                }
+                metrics.opCounts[which] = v1 ? in.getLong() : getVarlong(in);
+                metrics.opSums[which] = getDecimal(in, v1);
+            }
+            return metrics;
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated analytics metrics", e);
         }
     }
 
-    private static int decimalSize(byte[] unscaled) {
-        return 4 + 1 + unscaled.length;
+    private static int decimalBound(BigDecimal value) {
+        if (value == null) {
+            return 0;
+        }
+        int bits = value.unscaledValue().bitLength();
+        return 5 + 1 + (bits < 64 ? 10 : bits / 8 + 1);
     }
 
-    private static void putDecimal(ByteBuffer out, int scale, byte[] unscaled) {
-        out.putInt(scale).put((byte) unscaled.length).put(unscaled);
+    private static void putDecimal(ByteBuffer out, BigDecimal value) {
+        putVarlong(out, value.scale());
+        BigInteger unscaled = value.unscaledValue();
+        if (unscaled.bitLength() < 64) {
+            out.put((byte) 0);
+            putVarlong(out, unscaled.longValue());
+        } else {
+            byte[] bytes = unscaled.toByteArray();
+            out.put((byte) bytes.length).put(bytes);
+        }
     }
 
-    private static BigDecimal getDecimal(ByteBuffer in) {
-        int scale = in.getInt();
-        byte[] unscaled = new byte[Byte.toUnsignedInt(in.get())];
+    private static BigDecimal getDecimal(ByteBuffer in, boolean v1) {
+        if (v1) {
+            int scale = in.getInt();
+            byte[] unscaled = new byte[Byte.toUnsignedInt(in.get())];
+            in.get(unscaled);
+            return new BigDecimal(new BigInteger(unscaled), scale);
+        }
+        int scale = Math.toIntExact(getVarlong(in));
+        int length = Byte.toUnsignedInt(in.get());
+        if (length == 0) {
+            return BigDecimal.valueOf(getVarlong(in), scale);
+        }
+        byte[] unscaled = new byte[length];
         in.get(unscaled);
         return new BigDecimal(new BigInteger(unscaled), scale);
+    }
+
+    /** Zig-zag, then seven bits a byte, low bits first. */
+    private static void putVarlong(ByteBuffer out, long value) {
+        long v = (value << 1) ^ (value >> 63);
+        while ((v & ~0x7FL) != 0) {
+            out.put((byte) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.put((byte) v);
+    }
+
+    private static long getVarlong(ByteBuffer in) {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte b = in.get();
+            v |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return (v >>> 1) ^ -(v & 1);
+            }
+        }
+        throw new IllegalArgumentException("a variable-length number longer than ten bytes");
     }
 }

@@ -6,6 +6,7 @@ import io.tally.analytics.Bucket;
 import io.tally.analytics.Granularity;
 import io.tally.analytics.Metrics;
 import io.tally.analytics.MetricsCodec;
+import io.tally.analytics.MutableMetrics;
 import io.tally.config.Settings;
 import io.tally.kafka.TopicReader;
 import io.tally.ledger.Ledger;
@@ -76,7 +77,7 @@ public final class Verifier {
         Set<String> txIds = new HashSet<>();
         Instant now = Instant.now();
         Aggregator aggregator = new Aggregator(settings.analytics());
-        List<Map<String, Metrics>> analytics = new ArrayList<>();
+        List<Map<String, MutableMetrics>> analytics = new ArrayList<>();
         long[] count = new long[1];
 
         int partitions = TopicReader.readAll(settings.kafkaClient(bootstrap), TallyTopics.TRANSACTIONS, timeout, record -> {
@@ -105,7 +106,7 @@ public final class Verifier {
                         + " = " + transaction.before() + " but the replay has " + state.value(transaction.field()));
             }
             replayed.put(key, ledger.evolve(state, transaction));
-            Map<String, Metrics> partials = analytics.get(partition);
+            Map<String, MutableMetrics> partials = analytics.get(partition);
             aggregator.apply(transaction, now, Aggregator.Target.of(partials));
             if (++count[0] % 10_000 == 0) {
                 progress.accept(count[0]);
@@ -150,12 +151,12 @@ public final class Verifier {
         }
     }
 
-    private long compareAnalytics(List<Map<String, Metrics>> replayed, int partitions, Instant now,
+    private long compareAnalytics(List<Map<String, MutableMetrics>> replayed, int partitions, Instant now,
                                   Differences differences) {
         var stored = ChangelogPartials.read(settings.kafkaClient(bootstrap), settings.applicationId(), timeout);
         long compared = 0;
         for (int partition = 0; partition < partitions; partition++) {
-            Map<String, Metrics> expected = partition < replayed.size() ? replayed.get(partition) : Map.of();
+            Map<String, MutableMetrics> expected = partition < replayed.size() ? replayed.get(partition) : Map.of();
             Map<String, Metrics> actual = new TreeMap<>();
             if (partition < stored.partitionCount()) {
                 stored.entries(partition).forEach((key, value) -> {
@@ -164,12 +165,13 @@ public final class Verifier {
                     }
                 });
             }
-            for (Map.Entry<String, Metrics> entry : expected.entrySet()) {
+            for (Map.Entry<String, MutableMetrics> entry : expected.entrySet()) {
                 compared++;
                 Metrics found = actual.remove(entry.getKey());
-                if (!same(found, entry.getValue())) {
+                Metrics folded = entry.getValue().toMetrics();
+                if (!same(found, folded)) {
                     differences.add("analytics " + entry.getKey() + " of partition " + partition + ": stored "
-                            + found + " but the audit log folds to " + entry.getValue());
+                            + found + " but the audit log folds to " + folded);
                 }
             }
             actual.keySet().forEach(key -> differences.add("analytics " + key + ": stored but no transaction of the "

@@ -92,6 +92,8 @@ final class BenchCommand implements Callable<Integer> {
                 // Start-up, rebalance and JIT warm-up are in the total; "steady" starts once a quarter is done.
                 long warmedUp = 0;
                 long committedAtWarm = 0;
+                long halfway = 0;
+                long committedAtHalf = 0;
                 try (Tally tally = Tally.start(settings)) {
                     long committed = 0;
                     while (committed < total) {
@@ -101,6 +103,10 @@ final class BenchCommand implements Callable<Integer> {
                         if (warmedUp == 0 && committed >= total / 4) {
                             warmedUp = System.nanoTime();
                             committedAtWarm = committed;
+                        }
+                        if (halfway == 0 && committed >= total / 2) {
+                            halfway = System.nanoTime();
+                            committedAtHalf = committed;
                         }
                     }
                     long end = System.nanoTime();
@@ -115,10 +121,14 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("consolidateSeconds", round(seconds(end - start)));
                     results.put("consolidateCommandsPerSecond", Math.round(total / seconds(end - start)));
                     results.put("steadyCommandsPerSecond", Math.round((total - committedAtWarm) / seconds(end - warmedUp)));
+                    // The JIT compiles the broker, clients and Tally for the first minute or two on two cores.
+                    results.put("secondHalfCommandsPerSecond", Math.round((total - committedAtHalf) / seconds(end - halfway)));
                     results.put("transactions", counts.transactions());
                     results.put("rejections", counts.rejections());
                     accountedFor = counts.transactions() + counts.rejections() == total;
                     results.put("accountedFor", accountedFor);
+                    // What each command cost the broker: every topic's log growth (commit markers included) per command.
+                    logGrowth(admin, total).forEach((topic, perCommand) -> results.put("logOffsetsPerCommand " + topic, perCommand));
                     QueryLatency resource = QueryLatency.yearByDay(tally.analytics(),
                             AnalyticsQueries.Subject.resource("wallets", "balance"));
                     QueryLatency record = QueryLatency.yearByDay(tally.analytics(),
@@ -160,6 +170,20 @@ final class BenchCommand implements Callable<Integer> {
                 .collect(Collectors.toMap(p -> new TopicPartition(TallyTopics.COMMANDS, p.partition()), p -> OffsetSpec.latest()));
         return admin.listOffsets(latest).all().get().entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+    private static Map<String, Double> logGrowth(Admin admin, long commands) throws Exception {
+        Map<String, org.apache.kafka.clients.admin.TopicDescription> topics = admin.describeTopics(
+                admin.listTopics().names().get()).allTopicNames().get();
+        Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+        topics.values().forEach(topic -> topic.partitions().forEach(p ->
+                latest.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest())));
+        Map<String, Long> growth = new java.util.TreeMap<>();
+        admin.listOffsets(latest).all().get().forEach((partition, info) ->
+                growth.merge(partition.topic(), info.offset(), Long::sum));
+        Map<String, Double> perCommand = new LinkedHashMap<>();
+        growth.forEach((topic, offsets) -> perCommand.put(topic, Math.round(100.0 * offsets / commands) / 100.0));
+        return perCommand;
     }
 
     private static long committed(Admin admin, String group) throws Exception {

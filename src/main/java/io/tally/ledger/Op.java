@@ -12,8 +12,10 @@ import java.util.Optional;
 public enum Op {
     CREATE, ADD, SUB, SET, INCREMENT, DECREMENT, DELETE, TRANSFER, TRANSFER_CREDIT, TRANSFER_REFUND;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     public static Optional<Op> fromWire(String name) {

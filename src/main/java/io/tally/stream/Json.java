@@ -47,6 +47,7 @@ public final class Json {
                 .serializationInclusion(JsonInclude.Include.NON_NULL)
                 .addModule(new JavaTimeModule())
                 .addModule(new SimpleModule("tally-ops")
+                        .addSerializer(java.time.Instant.class, new InstantWriter())
                         .addSerializer(Op.class, new OpWriter())
                         .addDeserializer(Op.class, new OpReader()))
                 .addMixIn(Command.class, RawMeta.class)
@@ -63,6 +64,30 @@ public final class Json {
         @Override
         public void serialize(Op op, JsonGenerator generator, SerializerProvider provider) throws IOException {
             generator.writeString(op.wireName());
+        }
+    }
+
+    /**
+     * Instants as {@link java.time.Instant#toString()} writes them (ISO-8601, UTC), remembering the
+     * last one: a busy stream writes the same processing and event times many times over, and
+     * formatting is the costliest part of writing a transaction.
+     */
+    static final class InstantWriter extends JsonSerializer<java.time.Instant> {
+        private record Formatted(java.time.Instant instant, String text) {
+        }
+
+        /** Shared by every thread; a stale or lost entry only costs a formatting. */
+        private volatile Formatted last = new Formatted(java.time.Instant.EPOCH, java.time.Instant.EPOCH.toString());
+
+        @Override
+        public void serialize(java.time.Instant instant, JsonGenerator generator, SerializerProvider provider)
+                throws IOException {
+            Formatted formatted = last;
+            if (!formatted.instant().equals(instant)) {
+                formatted = new Formatted(instant, instant.toString());
+                last = formatted;
+            }
+            generator.writeString(formatted.text());
         }
     }
 

@@ -1,8 +1,8 @@
 package io.tally.stream;
 
 import io.tally.analytics.Aggregator;
-import io.tally.analytics.Metrics;
 import io.tally.analytics.MetricsCodec;
+import io.tally.analytics.MutableMetrics;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -19,22 +19,22 @@ import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The analytics store as its processor sees it: partial metrics kept decoded, changed in memory,
- * and written to the persistent, changelogged store below once per key per commit.
+ * The analytics store as its processor sees it: partial metrics kept decoded, changed in place in
+ * memory, and written to the persistent, changelogged store below once per key per commit.
  *
  * <p>A transaction changes ten aggregates (five granularities, the resource's and the record's),
  * and the resource's aggregates change with every transaction of the field, so writing each change
  * through — encode, serialize, cache, changelog — cost more than the ledger itself. Here a change
- * is a map update; the changes are written when Kafka Streams flushes the task's caches, which it
- * does before every commit, so they reach the changelog inside the same Kafka transaction as the
- * command that caused them. A task closed without a commit drops what it staged, as its
- * transaction is aborted too.
+ * is an update of a decoded value; the changed keys are written when Kafka Streams flushes the
+ * task's caches, which it does before every commit, so they reach the changelog inside the same
+ * Kafka transaction as the command that caused them. A task closed without a commit drops what it
+ * staged, as its transaction is aborted too.
  *
  * <p>The pre-commit hook is Kafka Streams' {@link CachedStateStore} contract, the one its own
  * caching layer uses; the store below has caching off since this layer already conflates.
@@ -42,17 +42,13 @@ import java.util.Map;
  * flushed. Only the stream thread reads and writes through this layer.
  */
 final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>, Aggregator.Target {
-    /** Aggregates kept decoded for reading after they were flushed. */
+    /** Clean aggregates kept decoded after a flush, least recently used dropped first. */
     static final int RECENT_METRICS = 16_384;
 
     private final KeyValueStore<String, byte[]> below;
-    private final Map<String, Metrics> staged = new HashMap<>();
-    private final Map<String, Metrics> recent = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Metrics> eldest) {
-            return size() > RECENT_METRICS;
-        }
-    };
+    /** Every decoded aggregate in hand, least recently used first; the changed ones are also in {@link #changed}. */
+    private final LinkedHashMap<String, MutableMetrics> decoded = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true);
+    private final Map<String, MutableMetrics> changed = new LinkedHashMap<>();
 
     MetricsStore(KeyValueStore<String, byte[]> below) {
         this.below = below;
@@ -108,47 +104,51 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
 
     // Aggregator.Target: the stream thread's view.
 
-    /** The current metrics of a key, staged or stored, or null. */
+    /** A key's metrics to change in place (new and empty when it has none), written below at the next flush. */
     @Override
-    public Metrics read(String key) {
-        Metrics metrics = staged.get(key);
-        if (metrics == null) {
-            metrics = recent.get(key);
-        }
+    public MutableMetrics update(String key) {
+        MutableMetrics metrics = decoded.get(key);
         if (metrics == null) {
             byte[] stored = below.get(key);
-            if (stored != null) {
-                metrics = MetricsCodec.decode(stored);
-                recent.put(key, metrics);
-            }
+            metrics = stored == null ? new MutableMetrics() : MetricsCodec.decodeMutable(stored);
+            decoded.put(key, metrics);
         }
+        changed.put(key, metrics);
         return metrics;
     }
 
-    /** Sets a key's metrics, written below at the next flush. */
-    @Override
-    public void write(String key, Metrics metrics) {
-        staged.put(key, metrics);
+    /** The current metrics of a key, changed or stored, or null: for tests and the purge. */
+    io.tally.analytics.Metrics read(String key) {
+        MutableMetrics metrics = decoded.get(key);
+        if (metrics != null) {
+            return metrics.toMetrics();
+        }
+        byte[] stored = below.get(key);
+        return stored == null ? null : MetricsCodec.decode(stored);
     }
 
     // CachedStateStore: Kafka Streams calls flushCache before each commit.
 
     @Override
     public void flushCache() {
-        if (staged.isEmpty()) {
-            return;
+        if (!changed.isEmpty()) {
+            List<KeyValue<String, byte[]>> entries = new ArrayList<>(changed.size());
+            changed.forEach((key, metrics) -> entries.add(KeyValue.pair(key, MetricsCodec.encode(metrics))));
+            below.putAll(entries);
+            changed.clear();
         }
-        List<KeyValue<String, byte[]>> entries = new ArrayList<>(staged.size());
-        staged.forEach((key, metrics) -> entries.add(KeyValue.pair(key, MetricsCodec.encode(metrics))));
-        below.putAll(entries);
-        recent.putAll(staged);
-        staged.clear();
+        // Everything in hand is clean now; keep the most recently used.
+        Iterator<MutableMetrics> eldest = decoded.values().iterator();
+        for (int extra = decoded.size() - RECENT_METRICS; extra > 0; extra--) {
+            eldest.next();
+            eldest.remove();
+        }
     }
 
     @Override
     public void clearCache() {
-        staged.clear();
-        recent.clear();
+        changed.clear();
+        decoded.clear();
     }
 
     @Override
@@ -222,8 +222,8 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
     }
 
     void delete(String key) {
-        staged.remove(key);
-        recent.remove(key);
+        changed.remove(key);
+        decoded.remove(key);
         below.delete(key);
     }
 }

@@ -36,6 +36,9 @@ public final class StreamsProperties {
             props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
             props.put(BoundedRocksDB.MEMORY_CONFIG, settings.rocksdbMemoryBytes());
         }
+        // A task reads one partition of one topic, so there is nothing to wait for before processing;
+        // waiting (the default, 0) makes Kafka Streams check and describe every idle partition per loop.
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         // A task's input is keyed commands only; reading them in offset order is what the ledger needs.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");

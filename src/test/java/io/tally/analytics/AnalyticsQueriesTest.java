@@ -66,18 +66,13 @@ class AnalyticsQueriesTest {
                 if (decision instanceof Transaction transaction) {
                     log.add(transaction);
                     int partition = partitionOf(transaction.key());
-                    aggregator.apply(transaction, NOW, new Aggregator.Target() {
-                        @Override
-                        public Metrics read(String key) {
-                            byte[] value = partials.all().get(partition).get(key);
-                            return value == null ? null : MetricsCodec.decode(value);
-                        }
-
-                        @Override
-                        public void write(String key, Metrics metrics) {
-                            partials.put(partition, key, MetricsCodec.encode(metrics));
-                        }
-                    });
+                    // Through the stored bytes, as the stream's store does: the codec is part of what is checked.
+                    Map<String, MutableMetrics> touched = new HashMap<>();
+                    aggregator.apply(transaction, NOW, key -> touched.computeIfAbsent(key, absent -> {
+                        byte[] value = partials.all().get(partition).get(key);
+                        return value == null ? new MutableMetrics() : MetricsCodec.decodeMutable(value);
+                    }));
+                    touched.forEach((key, metrics) -> partials.put(partition, key, MetricsCodec.encode(metrics)));
                 }
             }
         }

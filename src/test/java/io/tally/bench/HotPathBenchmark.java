@@ -5,6 +5,7 @@ import io.tally.analytics.AnalyticsSettings;
 import io.tally.analytics.Granularity;
 import io.tally.analytics.Metrics;
 import io.tally.analytics.MetricsCodec;
+import io.tally.analytics.MutableMetrics;
 import io.tally.ledger.Command;
 import io.tally.ledger.Decision;
 import io.tally.ledger.Ledger;
@@ -49,7 +50,7 @@ public class HotPathBenchmark {
     private Command add;
     private Transaction transaction;
     private Aggregator aggregator;
-    private Map<String, Metrics> partials;
+    private Map<String, MutableMetrics> partials;
     private Aggregator.Target target;
     private Metrics metrics;
     private byte[] encoded;
@@ -71,7 +72,7 @@ public class HotPathBenchmark {
         partials = new HashMap<>();
         target = Aggregator.Target.of(partials);
         aggregator.apply(transaction, NOW, target);
-        metrics = partials.values().iterator().next();
+        metrics = partials.values().iterator().next().toMetrics();
         encoded = MetricsCodec.encode(metrics);
     }
 
@@ -92,7 +93,7 @@ public class HotPathBenchmark {
     }
 
     @Benchmark
-    public Map<String, Metrics> foldIntoAnalytics() {
+    public Map<String, MutableMetrics> foldIntoAnalytics() {
         aggregator.apply(transaction, NOW, target);
         return partials;
     }

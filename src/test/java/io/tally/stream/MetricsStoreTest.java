@@ -1,6 +1,5 @@
 package io.tally.stream;
 
-import io.tally.analytics.Metrics;
 import io.tally.analytics.MetricsCodec;
 import io.tally.ledger.Op;
 import org.apache.kafka.common.serialization.Serdes;
@@ -33,9 +32,8 @@ class MetricsStoreTest {
 
     @Test
     void stagesChangesInMemoryUntilKafkaStreamsFlushesBeforeACommit() {
-        Metrics five = Metrics.EMPTY.plus(Op.ADD, new BigDecimal("5"));
-        store.write("k", five);
-        store.write("k", five.plus(Op.SUB, new BigDecimal("-2")));
+        store.update("k").add(Op.ADD, new BigDecimal("5"));
+        store.update("k").add(Op.SUB, new BigDecimal("-2"));
 
         assertThat(store.read("k").sum()).isEqualByComparingTo("3");
         assertThat(flushed("k")).as("nothing written below before the flush").isNull();
@@ -49,9 +47,9 @@ class MetricsStoreTest {
 
     @Test
     void dropsWhatWasStagedWhenTheTaskIsClosedWithoutACommit() {
-        store.write("k", Metrics.EMPTY.plus(Op.ADD, BigDecimal.ONE));
+        store.update("k").add(Op.ADD, BigDecimal.ONE);
         store.flushCache();
-        store.write("k", store.read("k").plus(Op.ADD, BigDecimal.TEN));
+        store.update("k").add(Op.ADD, BigDecimal.TEN);
 
         store.clearCache();
 
@@ -60,15 +58,27 @@ class MetricsStoreTest {
 
     @Test
     void deleteDropsAStagedChangeToo() {
-        store.write("k", Metrics.EMPTY.plus(Op.ADD, BigDecimal.ONE));
+        store.update("k").add(Op.ADD, BigDecimal.ONE);
         store.flushCache();
-        store.write("k", store.read("k").plus(Op.ADD, BigDecimal.ONE));
+        store.update("k").add(Op.ADD, BigDecimal.ONE);
 
         store.delete("k");
         store.flushCache();
 
         assertThat(store.read("k")).isNull();
         assertThat(flushed("k")).isNull();
+    }
+
+    @Test
+    void keepsTheMostRecentlyUsedDecodedAfterAFlushAndReadsTheRestBackFromBelow() {
+        for (int i = 0; i < MetricsStore.RECENT_METRICS + 10; i++) {
+            store.update("k" + i).add(Op.ADD, BigDecimal.valueOf(i));
+        }
+        store.flushCache();
+
+        for (int i = 0; i < MetricsStore.RECENT_METRICS + 10; i++) {
+            assertThat(store.update("k" + i).toMetrics().sum()).isEqualByComparingTo(BigDecimal.valueOf(i));
+        }
     }
 
     private byte[] flushed(String key) {
