@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import io.tally.ledger.Command;
 import io.tally.ledger.Op;
 import io.tally.ledger.Transaction;
@@ -46,6 +47,7 @@ public final class Json {
                 .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
                 .serializationInclusion(JsonInclude.Include.NON_NULL)
                 .addModule(new JavaTimeModule())
+                .addModule(new BlackbirdModule())
                 .addModule(new SimpleModule("tally-ops")
                         .addSerializer(java.time.Instant.class, new InstantWriter())
                         .addSerializer(Op.class, new OpWriter())
@@ -68,26 +70,54 @@ public final class Json {
     }
 
     /**
-     * Instants as {@link java.time.Instant#toString()} writes them (ISO-8601, UTC), remembering the
-     * last one: a busy stream writes the same processing and event times many times over, and
-     * formatting is the costliest part of writing a transaction.
+     * Instants as {@link java.time.Instant#toString()} writes them (ISO-8601 in UTC, the fraction in
+     * groups of three digits), without going through a {@code DateTimeFormatter}: formatting was the
+     * costliest part of writing a transaction. Years outside 0000–9999 take the JDK's own path.
      */
     static final class InstantWriter extends JsonSerializer<java.time.Instant> {
-        private record Formatted(java.time.Instant instant, String text) {
-        }
-
-        /** Shared by every thread; a stale or lost entry only costs a formatting. */
-        private volatile Formatted last = new Formatted(java.time.Instant.EPOCH, java.time.Instant.EPOCH.toString());
+        private static final long FIRST_DAY = java.time.LocalDate.of(0, 1, 1).toEpochDay();
+        private static final long LAST_DAY = java.time.LocalDate.of(9999, 12, 31).toEpochDay();
+        private static final int[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000};
 
         @Override
         public void serialize(java.time.Instant instant, JsonGenerator generator, SerializerProvider provider)
                 throws IOException {
-            Formatted formatted = last;
-            if (!formatted.instant().equals(instant)) {
-                formatted = new Formatted(instant, instant.toString());
-                last = formatted;
+            generator.writeString(iso(instant));
+        }
+
+        static String iso(java.time.Instant instant) {
+            long day = Math.floorDiv(instant.getEpochSecond(), 86_400);
+            if (day < FIRST_DAY || day > LAST_DAY) {
+                return instant.toString();
             }
-            generator.writeString(formatted.text());
+            java.time.LocalDate date = java.time.LocalDate.ofEpochDay(day);
+            int second = (int) Math.floorMod(instant.getEpochSecond(), 86_400);
+            int nano = instant.getNano();
+            StringBuilder text = new StringBuilder(30);
+            digits(text, date.getYear(), 4).append('-');
+            digits(text, date.getMonthValue(), 2).append('-');
+            digits(text, date.getDayOfMonth(), 2).append('T');
+            digits(text, second / 3600, 2).append(':');
+            digits(text, second / 60 % 60, 2).append(':');
+            digits(text, second % 60, 2);
+            if (nano != 0) {
+                text.append('.');
+                if (nano % 1_000_000 == 0) {
+                    digits(text, nano / 1_000_000, 3);
+                } else if (nano % 1000 == 0) {
+                    digits(text, nano / 1000, 6);
+                } else {
+                    digits(text, nano, 9);
+                }
+            }
+            return text.append('Z').toString();
+        }
+
+        private static StringBuilder digits(StringBuilder text, int value, int width) {
+            for (int divisor = POWERS_OF_TEN[width - 1]; divisor > 0; divisor /= 10) {
+                text.append((char) ('0' + value / divisor % 10));
+            }
+            return text;
         }
     }
 

@@ -22,4 +22,18 @@ class JsonTest {
             assertThat(Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(instant), Instant.class)).isEqualTo(instant);
         }
     }
+
+    @Test
+    void formatsAnyInstantAsTheJdkDoes() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        long first = Instant.parse("-0001-06-01T00:00:00Z").getEpochSecond();
+        long last = Instant.parse("+10001-06-01T00:00:00Z").getEpochSecond();
+        int[] nanoShapes = {0, 1_000_000, 1000, 1};
+        for (int i = 0; i < 200_000; i++) {
+            int shape = nanoShapes[random.nextInt(nanoShapes.length)];
+            int nano = shape == 0 ? 0 : random.nextInt(1_000_000_000 / shape) * shape;
+            Instant instant = Instant.ofEpochSecond(random.nextLong(first, last), nano);
+            assertThat(Json.InstantWriter.iso(instant)).isEqualTo(instant.toString());
+        }
+    }
 }
