@@ -117,6 +117,7 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("partitions", partitions);
                     results.put("guarantee", settings.processingGuarantee());
                     results.put("commitIntervalMs", settings.commitInterval().toMillis());
+                    results.put("streamThreads", settings.streamThreads());
                     results.put("produceCommandsPerSecond", Math.round(commands / produceSeconds));
                     results.put("consolidateSeconds", round(seconds(end - start)));
                     results.put("consolidateCommandsPerSecond", Math.round(total / seconds(end - start)));

@@ -47,7 +47,7 @@ final class HttpLoad implements AutoCloseable {
      * few milliseconds). The generator would have been measured instead of the service. A request
      * waiting for a free sender still counts from its scheduled time.
      */
-    private static final int SENDERS = 256;
+    private static final int SENDERS = 1024;
 
     private final ExecutorService io = Executors.newFixedThreadPool(4, daemon("tally-bench-http"));
     private final ExecutorService senders = Executors.newFixedThreadPool(SENDERS, daemon("tally-bench-sender"));
