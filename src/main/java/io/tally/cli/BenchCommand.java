@@ -87,6 +87,8 @@ final class BenchCommand implements Callable<Integer> {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
                 Map<TopicPartition, Long> ends = endOffsets(admin);
                 long total = ends.values().stream().mapToLong(Long::longValue).sum();
+                System.err.println("limit: a plain consumer reads and parses the same commands");
+                double limit = Workload.plainConsumerLimit(broker.bootstrapServers(), total, settings.maxCommandBytes());
                 Progress consolidate = new Progress("consolidate", total);
                 long start = System.nanoTime();
                 // Start-up, rebalance and JIT warm-up are in the total; "steady" starts once a quarter is done.
@@ -123,13 +125,17 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("consolidateCommandsPerSecond", Math.round(total / seconds(end - start)));
                     results.put("steadyCommandsPerSecond", Math.round((total - committedAtWarm) / seconds(end - warmedUp)));
                     // The JIT compiles the broker, clients and Tally for the first minute or two on two cores.
-                    results.put("secondHalfCommandsPerSecond", Math.round((total - committedAtHalf) / seconds(end - halfway)));
+                    long secondHalf = Math.round((total - committedAtHalf) / seconds(end - halfway));
+                    results.put("secondHalfCommandsPerSecond", secondHalf);
+                    results.put("plainConsumerLimitPerSecond", Math.round(limit));
+                    results.put("secondHalfShareOfLimit", Math.round(1000.0 * secondHalf / limit) / 1000.0);
                     results.put("transactions", counts.transactions());
                     results.put("rejections", counts.rejections());
                     accountedFor = counts.transactions() + counts.rejections() == total;
                     results.put("accountedFor", accountedFor);
                     // What each command cost the broker: every topic's log growth (commit markers included) per command.
                     logGrowth(admin, total).forEach((topic, perCommand) -> results.put("logOffsetsPerCommand " + topic, perCommand));
+                    memory(settings.stateDir(), counts.transactions(), results);
                     QueryLatency resource = QueryLatency.yearByDay(tally.analytics(),
                             AnalyticsQueries.Subject.resource("wallets", "balance"));
                     QueryLatency record = QueryLatency.yearByDay(tally.analytics(),
@@ -171,6 +177,28 @@ final class BenchCommand implements Callable<Integer> {
                 .collect(Collectors.toMap(p -> new TopicPartition(TallyTopics.COMMANDS, p.partition()), p -> OffsetSpec.latest()));
         return admin.listOffsets(latest).all().get().entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+    /**
+     * Heap after a full collection, resident memory, and the state directory's size. The broker
+     * runs in the same JVM here, so heap and resident memory are the broker's and Tally's together.
+     */
+    private static void memory(Path stateDir, long transactions, Map<String, Object> results) throws java.io.IOException {
+        System.gc();
+        java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        results.put("heapUsedAfterGcMb", heap.getUsed() / (1024 * 1024));
+        results.put("heapMaxMb", heap.getMax() / (1024 * 1024));
+        Path status = Path.of("/proc/self/status");
+        if (Files.isReadable(status)) {
+            Files.readAllLines(status).stream().filter(line -> line.startsWith("VmRSS:")).findFirst()
+                    .ifPresent(line -> results.put("residentMb", Long.parseLong(line.replaceAll("\\D", "")) / 1024));
+        }
+        long bytes;
+        try (var files = Files.walk(stateDir)) {
+            bytes = files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+        }
+        results.put("stateDirMb", bytes / (1024 * 1024));
+        results.put("stateMbPerMillionTransactions", Math.round(bytes / (1024.0 * 1024) / Math.max(1, transactions) * 1e6));
     }
 
     private static Map<String, Double> logGrowth(Admin admin, long commands) throws Exception {

@@ -87,6 +87,40 @@ final class Workload {
                 + "\",\"field\":\"balance\",\"amount\":\"" + amount + "\"" + extra + "}");
     }
 
+    /**
+     * The limit Tally is compared with: a plain consumer (no Streams, no state, no transactions)
+     * reading every pre-produced command and parsing it as the ledger does. Answers commands per second.
+     */
+    static double plainConsumerLimit(String bootstrap, long commands, int maxCommandBytes) {
+        io.tally.stream.CommandParser parser = new io.tally.stream.CommandParser(maxCommandBytes);
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config,
+                new org.apache.kafka.common.serialization.StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(TallyTopics.COMMANDS).stream()
+                    .map(p -> new TopicPartition(TallyTopics.COMMANDS, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long start = System.nanoTime();
+            long read = 0;
+            long parsed = 0;
+            while (read < commands) {
+                for (var record : consumer.poll(Duration.ofMillis(500))) {
+                    read++;
+                    if (parser.parse(record.key(), record.value()).command() != null) {
+                        parsed++;
+                    }
+                }
+            }
+            if (parsed == 0) {
+                throw new IllegalStateException("the plain consumer parsed none of the commands");
+            }
+            return read / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
     /** Reads the committed audit log and rejections to the end: every command must be in exactly one. */
     static Counts countOutputs(String bootstrap) {
         return new Counts(count(bootstrap, TallyTopics.TRANSACTIONS), count(bootstrap, TallyTopics.REJECTIONS));
