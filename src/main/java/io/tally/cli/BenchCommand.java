@@ -71,6 +71,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--http-rates takes positive rates (or just 0 to skip) "
                     + "and --http-seconds at least 1");
         }
+        if (options.bootstrapServers != null) {
+            // Its counts assume topics holding nothing but its own workload, so it brings its own broker.
+            throw new ParameterException(spec.commandLine(), "bench runs on a fresh embedded broker of its own; "
+                    + "--bootstrap-servers is not supported by bench");
+        }
         Path work = Files.createTempDirectory("tally-bench");
         Settings base = options.load();
         Map<String, Object> results = new LinkedHashMap<>();
