@@ -55,6 +55,25 @@ public final class MutableMetrics {
         opSums[i] = opSums[i] == null ? change : opSums[i].add(change);
     }
 
+    /** Adds another partition's partial of the same bucket: counts and sums add, as do distinct records (see {@link Metrics#merge}). */
+    public void add(MutableMetrics other) {
+        count += other.count;
+        sum = sum.add(other.sum);
+        if (other.min != null && (min == null || other.min.compareTo(min) < 0)) {
+            min = other.min;
+        }
+        if (other.max != null && (max == null || other.max.compareTo(max) > 0)) {
+            max = other.max;
+        }
+        records += other.records;
+        for (int i = 0; i < OPS.length; i++) {
+            if (other.opCounts[i] > 0) {
+                opCounts[i] += other.opCounts[i];
+                opSums[i] = opSums[i] == null ? other.opSums[i] : opSums[i].add(other.opSums[i]);
+            }
+        }
+    }
+
     /** Counts one more distinct record. */
     public void addRecord() {
         records++;

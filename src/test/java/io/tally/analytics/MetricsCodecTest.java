@@ -30,6 +30,27 @@ class MetricsCodecTest {
     }
 
     @Test
+    void mergingInPlaceAnswersWhatMetricsMergeDoes() {
+        MutableMetrics left = new MutableMetrics();
+        left.add(Op.ADD, new BigDecimal("3.00"));
+        left.add(Op.SUB, new BigDecimal("-7.25"));
+        left.addRecord();
+        MutableMetrics right = new MutableMetrics();
+        right.add(Op.ADD, new BigDecimal("11.10"));
+        right.add(Op.INCREMENT, new BigDecimal("1"));
+        right.addRecord();
+        right.addRecord();
+        Metrics expected = left.toMetrics().merge(right.toMetrics());
+
+        left.add(right);
+
+        assertThat(left.toMetrics()).isEqualTo(expected);
+        MutableMetrics empty = new MutableMetrics();
+        empty.add(left);
+        assertThat(empty.toMetrics()).isEqualTo(expected);
+    }
+
+    @Test
     void roundTripsEmptyMetrics() {
         assertThat(MetricsCodec.decode(MetricsCodec.encode(Metrics.EMPTY))).isEqualTo(Metrics.EMPTY);
     }
