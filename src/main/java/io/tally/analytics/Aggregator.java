@@ -58,16 +58,24 @@ public final class Aggregator {
         }
     }
 
-    /** The last bucket found per granularity, reused while instants fall inside it in the same zone. */
+    /**
+     * The last bucket found per granularity, reused while instants fall inside it in the same zone.
+     * Only buckets without an offset change inside are kept: across a fall-back that crosses local
+     * midnight the calendar puts some instants of one bucket's span in the day before, and the
+     * answer must not depend on which transaction came first.
+     */
     private static final class LastBuckets {
         private final Bucket[] last = new Bucket[Granularity.values().length];
 
         Bucket of(Granularity granularity, Instant instant, ZoneId zone) {
             Bucket bucket = last[granularity.ordinal()];
-            if (bucket == null || !bucket.start().getZone().equals(zone) || !bucket.contains(instant)) {
-                bucket = granularity.bucketOf(instant, zone);
-                last[granularity.ordinal()] = bucket;
+            if (bucket != null && bucket.start().getZone().equals(zone) && bucket.contains(instant)) {
+                return bucket;
             }
+            bucket = granularity.bucketOf(instant, zone);
+            java.time.zone.ZoneOffsetTransition change = zone.getRules().nextTransition(bucket.startInstant());
+            boolean steady = change == null || !change.getInstant().isBefore(bucket.endInstant());
+            last[granularity.ordinal()] = steady ? bucket : null;
             return bucket;
         }
     }

@@ -111,6 +111,9 @@ public final class MetricsCodec {
             putVarlong(out, unscaled.longValue());
         } else {
             byte[] bytes = unscaled.toByteArray();
+            if (bytes.length > 255) {
+                throw new IllegalArgumentException("an aggregate of more than 600 digits cannot be stored");
+            }
             out.put((byte) bytes.length).put(bytes);
         }
     }

@@ -198,12 +198,22 @@ final class BenchCommand implements Callable<Integer> {
             Files.readAllLines(status).stream().filter(line -> line.startsWith("VmRSS:")).findFirst()
                     .ifPresent(line -> results.put("residentMb", Long.parseLong(line.replaceAll("\\D", "")) / 1024));
         }
-        long bytes;
-        try (var files = Files.walk(stateDir)) {
-            bytes = files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
-        }
-        results.put("stateDirMb", bytes / (1024 * 1024));
-        results.put("stateMbPerMillionTransactions", Math.round(bytes / (1024.0 * 1024) / Math.max(1, transactions) * 1e6));
+        // Tally is still running: RocksDB may delete a file while it is being counted; it is skipped.
+        long[] bytes = new long[1];
+        Files.walkFileTree(stateDir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attributes) {
+                bytes[0] += attributes.size();
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, java.io.IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        results.put("stateDirMb", bytes[0] / (1024 * 1024));
+        results.put("stateMbPerMillionTransactions", Math.round(bytes[0] / (1024.0 * 1024) / Math.max(1, transactions) * 1e6));
     }
 
     private static Map<String, Double> logGrowth(Admin admin, long commands) throws Exception {

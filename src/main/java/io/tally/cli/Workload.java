@@ -103,10 +103,16 @@ final class Workload {
                     .map(p -> new TopicPartition(TallyTopics.COMMANDS, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             long start = System.nanoTime();
+            long deadline = start + Duration.ofMinutes(10).toNanos();
             long read = 0;
             long parsed = 0;
-            while (read < commands) {
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the plain consumer read only " + read + " of " + commands
+                            + " commands in 10 minutes");
+                }
                 for (var record : consumer.poll(Duration.ofMillis(500))) {
                     read++;
                     if (parser.parse(record.key(), record.value()).command() != null) {
