@@ -140,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("accountedFor", accountedFor);
                     // What each command cost the broker: every topic's log growth (commit markers included) per command.
                     logGrowth(admin, total).forEach((topic, perCommand) -> results.put("logOffsetsPerCommand " + topic, perCommand));
-                    memory(settings.stateDir(), counts.transactions(), results);
+                    memory(results);
                     QueryLatency resource = QueryLatency.yearByDay(tally.analytics(),
                             AnalyticsQueries.Subject.resource("wallets", "balance"));
                     QueryLatency record = QueryLatency.yearByDay(tally.analytics(),
@@ -153,6 +153,8 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("yearByDayRecordP99Ms", record.p99Ms());
                 }
             }
+            // Closed cleanly, Tally has flushed its stores: the state directory now holds everything.
+            stateSize(settings.stateDir(), (Long) results.get("transactions"), results);
             boolean httpFailed = false;
             if (http) {
                 // After the consolidating instance has closed: its checkpointed state seeds both HTTP instances.
@@ -185,10 +187,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Heap after a full collection, resident memory, and the state directory's size. The broker
-     * runs in the same JVM here, so heap and resident memory are the broker's and Tally's together.
+     * Heap after a full collection and resident memory. The broker runs in the same JVM here, so
+     * they are the broker's and Tally's together.
      */
-    private static void memory(Path stateDir, long transactions, Map<String, Object> results) throws java.io.IOException {
+    private static void memory(Map<String, Object> results) throws java.io.IOException {
         System.gc();
         java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         results.put("heapUsedAfterGcMb", heap.getUsed() / (1024 * 1024));
@@ -198,7 +200,10 @@ final class BenchCommand implements Callable<Integer> {
             Files.readAllLines(status).stream().filter(line -> line.startsWith("VmRSS:")).findFirst()
                     .ifPresent(line -> results.put("residentMb", Long.parseLong(line.replaceAll("\\D", "")) / 1024));
         }
-        // Tally is still running: RocksDB may delete a file while it is being counted; it is skipped.
+    }
+
+    /** The state directory's size, in all and per million transactions. */
+    private static void stateSize(Path stateDir, long transactions, Map<String, Object> results) throws java.io.IOException {
         long[] bytes = new long[1];
         Files.walkFileTree(stateDir, new java.nio.file.SimpleFileVisitor<>() {
             @Override
