@@ -25,6 +25,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "get", description = "Print a record's current values, e.g. tally get wallets w1")
 final class GetCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Mixin
     SettingsOptions options;
 
@@ -45,10 +48,10 @@ final class GetCommand implements Callable<Integer> {
         }
         Settings settings = options.load();
         String key = RecordKey.of(resource, id);
-        Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.clientBootstrap(settings),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // The cluster's client settings (kafkaPropertiesFile: security, timeouts) apply here as in the service.
+        Map<String, Object> config = new java.util.HashMap<>(settings.kafkaClient(options.clientBootstrap(settings)));
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             List<PartitionInfo> partitions = consumer.partitionsFor(TallyTopics.RECORDS, Duration.ofSeconds(30));
             int partition = TallyTopics.partitionOf(key, partitions.size());
@@ -65,10 +68,10 @@ final class GetCommand implements Callable<Integer> {
                 }
             }
             if (latest == null) {
-                System.err.println(key + " not found");
+                spec.commandLine().getErr().println(key + " not found");
                 return 3;
             }
-            System.out.println(latest);
+            spec.commandLine().getOut().println(latest);
             return 0;
         }
     }

@@ -102,17 +102,17 @@ final class ProduceCommand implements Callable<Integer> {
             command.put("txId", txId);
         }
         Settings settings = options.load();
-        Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.clientBootstrap(settings),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        // The cluster's client settings (kafkaPropertiesFile: security, timeouts) apply here as in the service.
+        Map<String, Object> config = new java.util.HashMap<>(settings.kafkaClient(options.clientBootstrap(settings)));
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
             String key = RecordKey.of(resource, id);
             RecordMetadata sent = producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, key, command.toString()))
                     .get(40, TimeUnit.SECONDS);
-            System.out.println("sent " + command + " to " + sent.topic() + "-" + sent.partition() + "@" + sent.offset());
+            spec.commandLine().getOut().println("sent " + command + " to " + sent.topic() + "-" + sent.partition() + "@" + sent.offset());
         }
         return 0;
     }

@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * The {@code tally} verbs with {@code --url}, against one real instance: what a person types gets
  * the service's answer on standard output, a refusal its reason on standard error, and the exit
- * code says which. (The list and history verbs are not covered: their endpoints are not merged yet.)
+ * code says which. The Kafka verbs (no {@code --url}) are checked against the same broker. (The list and history verbs are not covered: their endpoints are not merged yet.)
  */
 class CliOverHttpIntegrationTest {
     @TempDir
@@ -166,6 +166,33 @@ class CliOverHttpIntegrationTest {
         assertThat(unreachable.out()).isEmpty();
         assertThat(unreachable.err()).contains("cannot reach the service at http://127.0.0.1:" + closedPort)
                 .contains("GET /v1/wallets/cli1");
+    }
+
+    @Test
+    void theKafkaVerbsProduceAndReadDirectlyWithTheClusterClientSettings() throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        assertThat(tally("produce", "create", "wallets", "kafka1", "balance", "3", "--bootstrap-servers", bootstrap).code())
+                .isZero();
+        assertThat(tally("produce", "add", "wallets", "kafka1", "balance", "0.25", "--bootstrap-servers", bootstrap).code())
+                .isZero();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            Run read = tally("get", "wallets", "kafka1", "--bootstrap-servers", bootstrap);
+            assertThat(read.code()).isZero();
+            assertThat(read.out()).contains("3.25");
+        });
+
+        // kafkaPropertiesFile reaches these clients too: a setting Kafka refuses is reported, nothing is sent.
+        Path properties = dir.resolve("bad-client.properties");
+        java.nio.file.Files.writeString(properties, "security.protocol=BOGUS\n");
+        Path config = dir.resolve("bad-client.yaml");
+        java.nio.file.Files.writeString(config, "kafkaPropertiesFile: " + properties + "\n");
+        Run refused = tally("produce", "add", "wallets", "kafka1", "balance", "1", "--bootstrap-servers", bootstrap,
+                "--config", config.toString());
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err()).contains("security.protocol");
+        Run unread = tally("get", "wallets", "kafka1", "--bootstrap-servers", bootstrap, "--config", config.toString());
+        assertThat(unread.code()).isNotZero();
+        assertThat(unread.err()).contains("security.protocol");
     }
 
     @Test
