@@ -48,7 +48,7 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
     private final KeyValueStore<String, byte[]> below;
     /** Every decoded aggregate in hand, least recently used first; the changed ones are also in {@link #changed}. */
     private final LinkedHashMap<String, MutableMetrics> decoded = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true);
-    private final Map<String, MutableMetrics> changed = new LinkedHashMap<>();
+    private final Map<String, MutableMetrics> changed = new java.util.HashMap<>();
 
     MetricsStore(KeyValueStore<String, byte[]> below) {
         this.below = below;
@@ -117,7 +117,7 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
         return metrics;
     }
 
-    /** The current metrics of a key, changed or stored, or null: for tests and the purge. */
+    /** The current metrics of a key, changed or stored, or null, without marking it changed (tests look with it). */
     io.tally.analytics.Metrics read(String key) {
         MutableMetrics metrics = decoded.get(key);
         if (metrics != null) {
