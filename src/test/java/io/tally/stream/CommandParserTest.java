@@ -82,6 +82,41 @@ class CommandParserTest {
         assertThat(result.rejection().message()).isNotBlank();
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "empty message              | ``                                                                     | a command is a JSON object, got nothing",
+            "a string                   | \"add\"                                                                | a command is a JSON object, got STRING",
+            "unknown property           | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"colour\":[1,{\"a\":2}]} | unknown property 'colour'",
+            "broken after unknown       | {\"op\":\"create\",\"colour\":1,\"resource\":                           | not valid JSON",
+            "repeated property          | {\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":1,\"amount\":2} | Duplicate field 'amount'",
+            "repeated name in meta      | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":{\"a\":1,\"a\":2}} | Duplicate field 'a'",
+            "repeated value of create   | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"values\":{\"balance\":1,\"balance\":2}} | Duplicate field 'balance'",
+            "boolean amount             | {\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":true} | amount must be a JSON number or a string holding a decimal, got BOOLEAN",
+            "id a number                | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":7}                     | id must be a string, got NUMBER",
+            "transfer leg not an object | {\"op\":\"transfer\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":1,\"to\":[]} | transfer needs 'to'",
+    })
+    void explainsWhatIsWrong(String name, String json, String reason) {
+        CommandParser.Result result = parse("wallets/w1", json);
+        assertThat(result.command()).isNull();
+        assertThat(result.rejection().code()).isEqualTo(RejectionCode.MALFORMED);
+        assertThat(result.rejection().message()).contains(reason);
+    }
+
+    @Test
+    void readsEveryPartOfACommandAndIgnoresWhatFollowsIt() {
+        Command command = parse("wallets/w1", "{\"meta\":{\"source\":\"till\",\"tags\":[1,2.50]},\"at\":null,"
+                + "\"txId\":\"t-1\",\"values\":null,\"amount\":-7,\"field\":\"balance\",\"id\":\"w1\",\"resource\":\"wallets\","
+                + "\"op\":\"sub\"} trailing").command();
+        assertThat(command).isEqualTo(new Command(Op.SUB, "wallets", "w1", "balance", "-7", "t-1", true, null,
+                "{\"source\":\"till\",\"tags\":[1,2.50]}", java.util.Map.of()));
+        Command transfer = parse("wallets/w1", "{\"op\":\"transfer\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\","
+                + "\"amount\":\"5\",\"to\":{\"resource\":\"wallets\",\"id\":\"w2\",\"field\":\"balance\"}}").command();
+        assertThat(transfer.transfer()).isEqualTo(new io.tally.ledger.TransferLeg(null, "wallets", "w2", "balance"));
+        Command create = parse("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\","
+                + "\"values\":{\"balance\":10.0,\"points\":\"3\"}}").command();
+        assertThat(create.values()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("balance", "10.0", "points", "3"));
+    }
+
     @Test
     void refusesDeeplyNestedMeta() {
         String meta = "{\"a\":".repeat(100) + "1" + "}".repeat(100);
