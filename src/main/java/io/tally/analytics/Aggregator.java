@@ -34,6 +34,9 @@ public final class Aggregator {
     }
 
     public void apply(Transaction transaction, Instant now, Target target) {
+        if (!settings.kept(transaction.resource())) {
+            return;
+        }
         Changes changes = Changes.of(transaction);
         ZoneId zone = settings.zoneOf(transaction.resource());
         for (Granularity granularity : Granularity.values()) {

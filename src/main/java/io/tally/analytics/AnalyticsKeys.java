@@ -76,6 +76,12 @@ public final class AnalyticsKeys {
         return new String[] {prefix, prefix + time(before)};
     }
 
+    /** The range of keys, [from, to], of every bucket of a kind (r or i): the bucket digits sort before '~'. */
+    public static String[] all(char kind, String resource, String field, Granularity granularity) {
+        String prefix = prefix(kind, resource, field, granularity);
+        return new String[] {prefix, prefix + '~'};
+    }
+
     /** The resource named in a resource or record key. */
     public static String resourceOf(String key) {
         return key.substring(2, key.indexOf('|', 2));

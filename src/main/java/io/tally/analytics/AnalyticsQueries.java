@@ -196,12 +196,31 @@ public final class AnalyticsQueries {
     private void check(Subject subject) {
         ResourceSpec resource = resources.get(subject.resource());
         if (resource == null) {
-            throw new IllegalArgumentException("unknown resource '" + subject.resource() + "'; resources are "
+            throw new NotFound("UNKNOWN_RESOURCE", "unknown resource '" + subject.resource() + "'; resources are "
                     + new java.util.TreeSet<>(resources.keySet()));
         }
         if (resource.field(subject.field()) == null) {
-            throw new IllegalArgumentException("field '" + subject.field() + "' is not tracked on " + subject.resource()
+            throw new NotFound("UNKNOWN_FIELD", "field '" + subject.field() + "' is not tracked on " + subject.resource()
                     + "; its fields are " + resource.fields().keySet());
+        }
+        if (!settings.kept(subject.resource())) {
+            throw new NotFound("NO_ANALYTICS", "analytics of " + subject.resource() + " are not kept (resources."
+                    + subject.resource() + ".analytics is false)");
+        }
+    }
+
+    /** A query of something that has no analytics: an unknown resource or field, or one whose analytics are off. */
+    public static final class NotFound extends IllegalArgumentException {
+        private final String code;
+
+        NotFound(String code, String message) {
+            super(message);
+            this.code = code;
+        }
+
+        /** UNKNOWN_RESOURCE, UNKNOWN_FIELD or NO_ANALYTICS. */
+        public String code() {
+            return code;
         }
     }
 }

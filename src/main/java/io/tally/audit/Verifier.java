@@ -180,8 +180,14 @@ public final class Verifier {
         return compared;
     }
 
-    /** Whether a stored partial's bucket is past retention: the purge drops it on its own schedule. */
+    /**
+     * Whether a stored partial is past retention, or of a resource whose analytics were turned off:
+     * the purge drops both on its own schedule.
+     */
     private boolean expired(String key, Instant now) {
+        if (!settings.analytics().kept(AnalyticsKeys.resourceOf(key))) {
+            return true;
+        }
         Granularity granularity = AnalyticsKeys.granularityOf(key);
         Bucket bucket = granularity.bucketOf(AnalyticsKeys.startOf(key), settings.analytics().zoneOf(AnalyticsKeys.resourceOf(key)));
         return new Aggregator(settings.analytics()).expired(bucket, now);

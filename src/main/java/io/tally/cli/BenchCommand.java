@@ -101,6 +101,7 @@ final class BenchCommand implements Callable<Integer> {
                 long committedAtWarm = 0;
                 long halfway = 0;
                 long committedAtHalf = 0;
+                CpuSplit cpuAtHalf = null;
                 try (Tally tally = Tally.start(settings)) {
                     long committed = 0;
                     while (committed < total) {
@@ -114,9 +115,11 @@ final class BenchCommand implements Callable<Integer> {
                         if (halfway == 0 && committed >= total / 2) {
                             halfway = System.nanoTime();
                             committedAtHalf = committed;
+                            cpuAtHalf = CpuSplit.now();
                         }
                     }
                     long end = System.nanoTime();
+                    CpuSplit cpuAtEnd = CpuSplit.now();
                     consolidate.done();
                     Workload.Counts counts = Workload.countOutputs(broker.bootstrapServers());
                     results.put("commands", commands);
@@ -134,6 +137,9 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("secondHalfCommandsPerSecond", secondHalf);
                     results.put("plainConsumerLimitPerSecond", Math.round(limit));
                     results.put("secondHalfShareOfLimit", Math.round(1000.0 * secondHalf / limit) / 1000.0);
+                    // Steadier than a rate on a shared machine: what each command cost each part, in CPU.
+                    cpuAtEnd.perCommandSince(cpuAtHalf, total - committedAtHalf).forEach((kind, micros) ->
+                            results.put("secondHalfCpuMicrosPerCommand " + kind, micros));
                     results.put("transactions", counts.transactions());
                     results.put("rejections", counts.rejections());
                     accountedFor = counts.transactions() + counts.rejections() == total;
@@ -141,16 +147,19 @@ final class BenchCommand implements Callable<Integer> {
                     // What each command cost the broker: every topic's log growth (commit markers included) per command.
                     logGrowth(admin, total).forEach((topic, perCommand) -> results.put("logOffsetsPerCommand " + topic, perCommand));
                     memory(results);
-                    QueryLatency resource = QueryLatency.yearByDay(tally.analytics(),
-                            AnalyticsQueries.Subject.resource("wallets", "balance"));
-                    QueryLatency record = QueryLatency.yearByDay(tally.analytics(),
-                            AnalyticsQueries.Subject.record("wallets", "balance", "w1"));
-                    results.put("yearByDayBuckets", resource.buckets());
-                    results.put("yearByDayResourceP50Ms", resource.p50Ms());
-                    results.put("yearByDayResourceP99Ms", resource.p99Ms());
-                    results.put("yearByDayResourceMaxMs", resource.maxMs());
-                    results.put("yearByDayRecordP50Ms", record.p50Ms());
-                    results.put("yearByDayRecordP99Ms", record.p99Ms());
+                    results.put("analytics", settings.analytics().kept("wallets"));
+                    if (settings.analytics().kept("wallets")) {
+                        QueryLatency resource = QueryLatency.yearByDay(tally.analytics(),
+                                AnalyticsQueries.Subject.resource("wallets", "balance"));
+                        QueryLatency record = QueryLatency.yearByDay(tally.analytics(),
+                                AnalyticsQueries.Subject.record("wallets", "balance", "w1"));
+                        results.put("yearByDayBuckets", resource.buckets());
+                        results.put("yearByDayResourceP50Ms", resource.p50Ms());
+                        results.put("yearByDayResourceP99Ms", resource.p99Ms());
+                        results.put("yearByDayResourceMaxMs", resource.maxMs());
+                        results.put("yearByDayRecordP50Ms", record.p50Ms());
+                        results.put("yearByDayRecordP99Ms", record.p99Ms());
+                    }
                 }
             }
             // Closed cleanly, Tally has flushed its stores: the state directory now holds everything.

@@ -35,10 +35,10 @@ final class SettingsParser {
             "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources",
             "analytics", "http", "standbyReplicas", "kafkaPropertiesFile",
             "rocksdbMemoryBytes");
-    private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone");
+    private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone", "analytics");
     private static final Set<String> HTTP_KEYS = Set.of("enabled", "host", "port", "advertisedHost", "syncTimeout",
             "maxBodyBytes", "readToken", "writeToken");
-    private static final Set<String> ANALYTICS_KEYS = Set.of("zone", "retention", "purgeInterval");
+    private static final Set<String> ANALYTICS_KEYS = Set.of("enabled", "zone", "retention", "purgeInterval");
     private static final Set<String> FIELD_KEYS = Set.of("scale", "minimum", "maximum", "initial", "reducer");
     private static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -117,9 +117,15 @@ final class SettingsParser {
     private static AnalyticsSettings analytics(Map<String, Object> tree, Map<String, Object> resources) {
         checkKeys("analytics.", tree, ANALYTICS_KEYS);
         ZoneId zone = zone("analytics.zone", nonBlank("analytics.zone", text("analytics.zone", tree.get("zone"))));
+        boolean enabled = bool("analytics", tree, "enabled");
+        Set<String> off = new TreeSet<>();
         Map<String, ZoneId> zones = new TreeMap<>();
         for (Map.Entry<String, Object> resource : resources.entrySet()) {
-            Object resourceZone = map("resources." + resource.getKey(), resource.getValue()).get("zone");
+            Map<String, Object> spec = map("resources." + resource.getKey(), resource.getValue());
+            if (!(spec.get("analytics") == null ? enabled : bool("resources." + resource.getKey(), spec, "analytics"))) {
+                off.add(resource.getKey());
+            }
+            Object resourceZone = spec.get("zone");
             if (resourceZone != null) {
                 String key = "resources." + resource.getKey() + ".zone";
                 zones.put(resource.getKey(), zone(key, nonBlank(key, text(key, resourceZone))));
@@ -142,7 +148,7 @@ final class SettingsParser {
         }
         String purge = text("analytics.purgeInterval", tree.get("purgeInterval"));
         return new AnalyticsSettings(zone, zones, kept,
-                duration("analytics.purgeInterval", purge, Duration.ofSeconds(1)));
+                duration("analytics.purgeInterval", purge, Duration.ofSeconds(1)), off);
     }
 
     private static ZoneId zone(String key, String name) {

@@ -228,10 +228,9 @@ final class AnalyticsHandler {
 
     /** Unknown resources and fields are 404s; every other refused question is a 400. */
     private static ApiError error(IllegalArgumentException e) {
-        String message = e.getMessage();
-        if (message != null && (message.startsWith("unknown resource") || message.contains("is not tracked on"))) {
-            return new ApiError(404, message.startsWith("unknown resource") ? "UNKNOWN_RESOURCE" : "UNKNOWN_FIELD", message);
+        if (e instanceof AnalyticsQueries.NotFound notFound) {
+            return new ApiError(404, notFound.code(), notFound.getMessage());
         }
-        return ApiError.badRequest(message);
+        return ApiError.badRequest(e.getMessage());
     }
 }

@@ -50,7 +50,10 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
         aggregator.apply(record.value(), Instant.ofEpochMilli(context.currentSystemTimeMs()), store);
     }
 
-    /** Drops every bucket that ended longer ago than its granularity's retention. */
+    /**
+     * Drops every bucket that ended longer ago than its granularity's retention, and every bucket of
+     * a resource whose analytics have been turned off.
+     */
     private void purge(long wallClockMs) {
         // Staged changes are written first, so the ranges below see every bucket.
         store.flushCache();
@@ -60,12 +63,14 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
             int bar = resourceField.indexOf('|');
             String resource = resourceField.substring(0, bar);
             String field = resourceField.substring(bar + 1);
+            boolean kept = settings.kept(resource);
             for (Granularity granularity : Granularity.values()) {
                 // A bucket whose start is before the cut-off's bucket start has ended before the cut-off.
                 Instant cutoff = now.minus(settings.retention().get(granularity));
-                Instant before = granularity.bucketOf(cutoff, settings.zoneOf(resource)).startInstant();
+                Instant before = kept ? granularity.bucketOf(cutoff, settings.zoneOf(resource)).startInstant() : Instant.MAX;
                 for (char kind : new char[] {'r', 'i'}) {
-                    String[] range = AnalyticsKeys.before(kind, resource, field, granularity, before);
+                    String[] range = kept ? AnalyticsKeys.before(kind, resource, field, granularity, before)
+                            : AnalyticsKeys.all(kind, resource, field, granularity);
                     try (KeyValueIterator<String, byte[]> old = store.range(range[0], range[1])) {
                         // The range's end is inclusive and is itself the key of the first bucket kept.
                         old.forEachRemaining((KeyValue<String, byte[]> entry) -> {

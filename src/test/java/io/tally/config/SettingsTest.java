@@ -88,6 +88,29 @@ class SettingsTest {
     }
 
     @Test
+    void keepsAnalyticsOfEveryResourceUnlessTurnedOffGloballyOrPerResource() {
+        Map<String, Object> counters = Map.of("createOnFirstUse", true, "fields", Map.of("clicks", Map.of()));
+        Map<String, Object> wallets = Map.of("fields", Map.of("balance", Map.of()));
+        assertThat(SettingsLoader.fromMap(Map.of()).analytics().off()).isEmpty();
+
+        Settings oneOff = SettingsLoader.fromMap(Map.of("resources", Map.of("wallets", wallets,
+                "counters", Map.of("analytics", false, "createOnFirstUse", true, "fields", Map.of("clicks", Map.of())))));
+        assertThat(oneOff.analytics().kept("wallets")).isTrue();
+        assertThat(oneOff.analytics().kept("counters")).isFalse();
+
+        Settings onlyOneOn = SettingsLoader.fromMap(Map.of("analytics", Map.of("enabled", "false"), "resources",
+                Map.of("wallets", Map.of("analytics", "true", "fields", Map.of("balance", Map.of())), "counters", counters)));
+        assertThat(onlyOneOn.analytics().off()).containsExactly("counters");
+        assertThat(onlyOneOn.analytics().retention()).isEqualTo(SettingsLoader.fromMap(Map.of()).analytics().retention());
+
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("resources", Map.of("wallets",
+                Map.of("analytics", "sometimes", "fields", Map.of("balance", Map.of()))))))
+                .hasMessageStartingWith("resources.wallets.analytics: must be true or false, got 'sometimes'");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("analytics", Map.of("enabled", "no"))))
+                .hasMessageStartingWith("analytics.enabled: must be true or false, got 'no'");
+    }
+
+    @Test
     void environmentOverridesTheFileWhichOverridesTheDefaults(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tally.yaml");
         Files.writeString(file, """

@@ -1,6 +1,7 @@
 package io.tally.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.analytics.AnalyticsKeys;
 import io.tally.analytics.AnalyticsQueries;
 import io.tally.analytics.AnalyticsSettings;
 import io.tally.analytics.Metrics;
@@ -39,6 +40,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TallyTopologyTest {
     static final AnalyticsSettings ANALYTICS = new AnalyticsSettings(ZoneId.of("UTC"), Map.of(),
@@ -59,7 +61,11 @@ class TallyTopologyTest {
 
     @BeforeEach
     void start() {
-        Topology topology = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024, ANALYTICS);
+        start(ANALYTICS);
+    }
+
+    private void start(AnalyticsSettings analytics) {
+        Topology topology = TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024, analytics);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -269,6 +275,44 @@ class TallyTopologyTest {
     }
 
     private AnalyticsQueries analytics() {
+        return analytics(ANALYTICS);
+    }
+
+    private List<String> analyticsKeys() {
+        List<String> keys = new java.util.ArrayList<>();
+        try (var entries = ((MetricsStore) driver.getStateStore(TallyTopics.ANALYTICS_STORE)).range("a", "z")) {
+            entries.forEachRemaining(entry -> keys.add(entry.key));
+        }
+        return keys;
+    }
+
+    @Test
+    void keepsNoAnalyticsOfAResourceWhoseAnalyticsAreOffAndDropsWhatItHadOnce() {
+        AnalyticsSettings walletsOff = new AnalyticsSettings(ANALYTICS.zone(), Map.of(), ANALYTICS.retention(),
+                ANALYTICS.purgeInterval(), Set.of("wallets"));
+        driver.close();
+        start(walletsOff);
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        sendAt("w1", "add", "5", T0);
+        assertThat(transactions.readValuesToList()).extracting(Transaction::sequence).containsExactly(1L, 2L);
+        assertThat(analyticsKeys()).isEmpty();
+
+        // A partial left from when the resource's analytics were on goes at the next purge.
+        MetricsStore store = (MetricsStore) driver.getStateStore(TallyTopics.ANALYTICS_STORE);
+        String hour = AnalyticsKeys.resource("wallets", "balance", Granularity.HOUR, T0);
+        store.update(hour).add(Op.ADD, new BigDecimal("5"));
+        store.flushCache();
+        assertThat(analyticsKeys()).containsExactly(hour);
+        driver.advanceWallClockTime(ANALYTICS.purgeInterval());
+        assertThat(analyticsKeys()).isEmpty();
+
+        assertThatThrownBy(() -> analytics(walletsOff).last(AnalyticsQueries.Subject.resource("wallets", "balance"),
+                Granularity.DAY, 1, T0, true))
+                .isInstanceOfSatisfying(AnalyticsQueries.NotFound.class, e -> assertThat(e.code()).isEqualTo("NO_ANALYTICS"))
+                .hasMessageContaining("resources.wallets.analytics is false");
+    }
+
+    private AnalyticsQueries analytics(AnalyticsSettings settings) {
         // What was flushed before the driver's commit, as interactive queries see it.
         MetricsStore partials = (MetricsStore) driver.getStateStore(TallyTopics.ANALYTICS_STORE);
         PartialStores.Partition only = new PartialStores.Partition() {
@@ -296,7 +340,7 @@ class TallyTopologyTest {
             public Partition ownerOf(String resource, String id) {
                 return only;
             }
-        }, Catalogs.ledger().resources(), ANALYTICS);
+        }, Catalogs.ledger().resources(), settings);
     }
 
     private void sendAt(String id, String op, String amount, Instant at) {
