@@ -205,7 +205,7 @@ public final class AnalyticsQueries {
         }
         if (!settings.kept(subject.resource())) {
             throw new NotFound("NO_ANALYTICS", "analytics of " + subject.resource() + " are not kept (resources."
-                    + subject.resource() + ".analytics is false)");
+                    + subject.resource() + ".analytics, or analytics.enabled when the resource does not say, is false)");
         }
     }
 

@@ -3,6 +3,7 @@ package io.tally.cli;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,33 +17,35 @@ import java.util.Map;
 final class CpuSplit {
     private static final String[] KINDS = {"streamThreads", "streamProducers", "broker", "otherJavaThreads"};
 
-    private final Map<String, Long> nanos;
+    /** CPU time so far of each live thread, by thread id, with the kind of each. */
+    private final Map<Long, Long> nanos;
+    private final Map<Long, String> kinds;
     private final long process;
 
-    private CpuSplit(Map<String, Long> nanos, long process) {
+    private CpuSplit(Map<Long, Long> nanos, Map<Long, String> kinds, long process) {
         this.nanos = nanos;
+        this.kinds = kinds;
         this.process = process;
     }
 
-    /** The CPU time used so far, by kind; threads that have ended are no longer counted. */
+    /** The CPU time used so far by each live thread, and by the process. */
     static CpuSplit now() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        Map<String, Long> nanos = new LinkedHashMap<>();
-        for (String kind : KINDS) {
-            nanos.put(kind, 0L);
-        }
+        Map<Long, Long> nanos = new HashMap<>();
+        Map<Long, String> kinds = new HashMap<>();
         for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             if (info == null) {
                 continue;
             }
             long used = threads.getThreadCpuTime(info.getThreadId());
-            if (used > 0) {
-                nanos.merge(kind(info.getThreadName()), used, Long::sum);
+            if (used >= 0) {
+                nanos.put(info.getThreadId(), used);
+                kinds.put(info.getThreadId(), kind(info.getThreadName()));
             }
         }
         long process = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
-        return new CpuSplit(nanos, process);
+        return new CpuSplit(nanos, kinds, process);
     }
 
     private static String kind(String thread) {
@@ -55,6 +58,7 @@ final class CpuSplit {
         if (thread.startsWith("data-plane-") || thread.startsWith("TxnMarkerSenderThread")
                 || thread.startsWith("AddPartitionsToTxnSenderThread") || thread.startsWith("group-coordinator")
                 || thread.startsWith("transaction-coordinator") || thread.startsWith("quorum-controller")
+                || thread.startsWith("ExpirationReaper")
                 || thread.startsWith("kafka-") && !thread.startsWith("kafka-producer") && !thread.startsWith("kafka-admin")
                 && !thread.startsWith("kafka-coordinator")) {
             return "broker";
@@ -67,12 +71,17 @@ final class CpuSplit {
      * process's figure and what no Java thread accounts for (JIT, GC, threads that ended).
      */
     Map<String, Double> perCommandSince(CpuSplit earlier, long commands) {
+        // Per thread, so a thread that ended in between takes nothing away from its kind's figure.
+        Map<String, Long> used = new LinkedHashMap<>();
+        for (String kind : KINDS) {
+            used.put(kind, 0L);
+        }
+        nanos.forEach((thread, now) -> used.merge(kinds.get(thread), now - earlier.nanos.getOrDefault(thread, 0L), Long::sum));
         Map<String, Double> micros = new LinkedHashMap<>();
         long javaThreads = 0;
         for (String kind : KINDS) {
-            long used = nanos.get(kind) - earlier.nanos.get(kind);
-            javaThreads += used;
-            micros.put(kind, perCommand(used, commands));
+            javaThreads += used.get(kind);
+            micros.put(kind, perCommand(used.get(kind), commands));
         }
         if (process >= 0 && earlier.process >= 0) {
             long all = process - earlier.process;

@@ -24,6 +24,12 @@ import java.util.List;
  * partition. Buckets past their retention are dropped on a wall-clock schedule.
  */
 final class AnalyticsProcessor implements Processor<String, Transaction, Void, Void> {
+    /**
+     * The most buckets one purge drops; the rest wait for the next. Turning a large resource's
+     * analytics off leaves millions of buckets, which must not all go in one Kafka transaction.
+     */
+    static final int MAX_DROPPED_PER_PURGE = 50_000;
+
     private final AnalyticsSettings settings;
     private final Aggregator aggregator;
     private final Collection<String> fieldsOfResources;
@@ -73,11 +79,12 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
                             : AnalyticsKeys.all(kind, resource, field, granularity);
                     try (KeyValueIterator<String, byte[]> old = store.range(range[0], range[1])) {
                         // The range's end is inclusive and is itself the key of the first bucket kept.
-                        old.forEachRemaining((KeyValue<String, byte[]> entry) -> {
+                        while (old.hasNext() && expired.size() < MAX_DROPPED_PER_PURGE) {
+                            KeyValue<String, byte[]> entry = old.next();
                             if (AnalyticsKeys.startOf(entry.key).isBefore(before)) {
                                 expired.add(entry.key);
                             }
-                        });
+                        }
                     }
                 }
             }

@@ -97,6 +97,10 @@ public final class CommandParser {
             try (JsonParser parser = Json.MAPPER.createParser(json)) {
                 JsonToken first = parser.nextToken();
                 if (first != JsonToken.START_OBJECT) {
+                    if (first != null) {
+                        // Read to its end first: a broken value is reported as broken JSON.
+                        Json.MAPPER.readTree(parser);
+                    }
                     throw new Malformed("a command is a JSON object, got " + kind(first));
                 }
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -107,7 +111,8 @@ public final class CommandParser {
                         if (properties.unknown == null) {
                             properties.unknown = name;
                         }
-                        parser.skipChildren();
+                        // Read, not skipped: what cannot be read is reported before what is not known.
+                        node(parser, token);
                     } else {
                         properties.values[slot] = node(parser, token);
                     }

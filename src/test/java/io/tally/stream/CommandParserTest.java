@@ -86,6 +86,8 @@ class CommandParserTest {
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
             "empty message              | ``                                                                     | a command is a JSON object, got nothing",
             "a string                   | \"add\"                                                                | a command is a JSON object, got STRING",
+            "a broken array             | [1,                                                                    | not valid JSON",
+            "unreadable unknown value   | {\"op\":\"create\",\"colour\":1e99999999999}                            | not readable as JSON",
             "unknown property           | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"colour\":[1,{\"a\":2}]} | unknown property 'colour'",
             "broken after unknown       | {\"op\":\"create\",\"colour\":1,\"resource\":                           | not valid JSON",
             "repeated property          | {\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":1,\"amount\":2} | Duplicate field 'amount'",

@@ -309,7 +309,7 @@ class TallyTopologyTest {
         assertThatThrownBy(() -> analytics(walletsOff).last(AnalyticsQueries.Subject.resource("wallets", "balance"),
                 Granularity.DAY, 1, T0, true))
                 .isInstanceOfSatisfying(AnalyticsQueries.NotFound.class, e -> assertThat(e.code()).isEqualTo("NO_ANALYTICS"))
-                .hasMessageContaining("resources.wallets.analytics is false");
+                .hasMessageContaining("analytics of wallets are not kept");
     }
 
     private AnalyticsQueries analytics(AnalyticsSettings settings) {
