@@ -36,4 +36,56 @@ class JsonTest {
             assertThat(Json.InstantWriter.iso(instant)).isEqualTo(instant.toString());
         }
     }
+
+    @Test
+    void writesTransactionsAndRecordsByHandExactlyAsByReflection() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper reflective = Json.reflective();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int i = 0; i < 20_000; i++) {
+            io.tally.ledger.Transaction tx = new io.tally.ledger.Transaction(text(random), text(random), text(random),
+                    maybe(random, io.tally.ledger.Op.values()[random.nextInt(io.tally.ledger.Op.values().length)]),
+                    maybe(random, text(random)), decimal(random), decimal(random), decimal(random), decimal(random),
+                    values(random), random.nextLong(), instant(random), instant(random),
+                    maybe(random, "{\"source\":" + Json.MAPPER.writeValueAsString(text(random)) + ",\"n\":[1,2.50]}"),
+                    maybe(random, new io.tally.ledger.TransferLeg(maybe(random, text(random)), text(random), text(random),
+                            text(random))));
+            assertThat(Json.MAPPER.writeValueAsString(tx)).isEqualTo(reflective.writeValueAsString(tx));
+            io.tally.ledger.RecordState state = new io.tally.ledger.RecordState(text(random), text(random),
+                    random.nextBoolean(), new java.util.TreeMap<>(values(random)), instant(random), instant(random),
+                    random.nextLong(), random.nextLong());
+            assertThat(Json.MAPPER.writeValueAsString(state)).isEqualTo(reflective.writeValueAsString(state));
+            assertThat(TallyTopology.TRANSACTION_SERDE.deserialize("t", TallyTopology.TRANSACTION_SERDE.serialize("t", tx)))
+                    .isEqualTo(tx);
+        }
+    }
+
+    private static <T> T maybe(java.util.SplittableRandom random, T value) {
+        return random.nextInt(4) == 0 ? null : value;
+    }
+
+    private static String text(java.util.SplittableRandom random) {
+        String[] pieces = {"w1", "wallets", "balance", "stats.clicks", "é", "🙂", "\"", "\\", "\n", "\u0001", "/", " ", ""};
+        StringBuilder text = new StringBuilder();
+        for (int n = random.nextInt(4); n >= 0; n--) {
+            text.append(pieces[random.nextInt(pieces.length)]);
+        }
+        return text.toString();
+    }
+
+    private static java.math.BigDecimal decimal(java.util.SplittableRandom random) {
+        return maybe(random, java.math.BigDecimal.valueOf(random.nextLong(-1_000_000_000L, 1_000_000_000L),
+                random.nextInt(-3, 19)));
+    }
+
+    private static Map<String, java.math.BigDecimal> values(java.util.SplittableRandom random) {
+        Map<String, java.math.BigDecimal> values = new java.util.HashMap<>();
+        for (int n = random.nextInt(4); n > 0; n--) {
+            values.put("f" + random.nextInt(100), java.math.BigDecimal.valueOf(random.nextLong(), random.nextInt(0, 6)));
+        }
+        return values;
+    }
+
+    private static Instant instant(java.util.SplittableRandom random) {
+        return maybe(random, Instant.ofEpochSecond(random.nextLong(0, 4_000_000_000L), random.nextInt(4) * 250_000_000));
+    }
 }
