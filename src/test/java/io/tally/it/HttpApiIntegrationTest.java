@@ -49,7 +49,13 @@ class HttpApiIntegrationTest {
     @BeforeAll
     static void start() {
         broker = EmbeddedKafka.start(dir.resolve("kafka"), 0);
-        Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state"), "tally-http-it", 4)
+        // The example resources, but no analytics of counters.
+        Map<String, Object> resources = Map.of(
+                "wallets", Map.of("consistency", "sync", "fields", Map.of("balance", Map.of("scale", 2, "minimum", "0"))),
+                "counters", Map.of("createOnFirstUse", true, "consistency", "async", "analytics", false,
+                        "fields", Map.of("stats.clicks", Map.of(), "stats.views", Map.of())));
+        Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state"), "tally-http-it", 4,
+                        Map.of("resources", resources))
                 .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(20), 4096));
         tally = Tally.start(settings);
         base = "http://127.0.0.1:" + tally.httpPort();
@@ -155,6 +161,8 @@ class HttpApiIntegrationTest {
                 Map.entry("GET /v1/analytics/wallets/balance?period=day&within=2025-W60", 400),
                 Map.entry("GET /v1/analytics/nope/balance?period=day&last=3", 404),
                 Map.entry("GET /v1/analytics/wallets/points?period=day&last=3", 404),
+                Map.entry("GET /v1/analytics/counters/stats.clicks?period=day&last=3", 404),
+                Map.entry("GET /v1/analytics/counters/stats.clicks/top?period=day", 404),
                 Map.entry("GET /v1/wallets?limit=0", 400),
                 Map.entry("GET /v1/wallets?limit=x", 400),
                 Map.entry("GET /v1/nope?limit=3", 404),
@@ -169,6 +177,9 @@ class HttpApiIntegrationTest {
                     Map.of("Content-Type", "application/json"));
             assertThat(response.statusCode()).as(request.getKey() + " → " + response.body()).isEqualTo(request.getValue());
             assertThat(json(response).get("message").asText()).as(request.getKey()).isNotBlank();
+            if (request.getKey().contains("/analytics/counters/")) {
+                assertThat(json(response).get("error").asText()).as(request.getKey()).isEqualTo("NO_ANALYTICS");
+            }
         }
         String huge = "{\"amount\": \"1\", \"meta\": {\"pad\": \"" + "x".repeat(10_000) + "\"}}";
         HttpResponse<String> tooLarge = call("POST", "/v1/wallets/b1/balance/add", huge, Map.of());

@@ -29,7 +29,13 @@ final class KafkaFixture {
     }
 
     static Settings settings(String bootstrap, Path stateDir, String applicationId, int partitions) {
-        Map<String, Object> tree = new HashMap<>();
+        return settings(bootstrap, stateDir, applicationId, partitions, Map.of());
+    }
+
+    /** @param more further settings, over the defaults (a {@code resources} entry replaces the example resources) */
+    static Settings settings(String bootstrap, Path stateDir, String applicationId, int partitions,
+                             Map<String, Object> more) {
+        Map<String, Object> tree = new HashMap<>(more);
         tree.put("bootstrapServers", bootstrap);
         tree.put("stateDir", stateDir.toString());
         tree.put("applicationId", applicationId);
