@@ -49,7 +49,7 @@ final class GetCommand implements Callable<Integer> {
         Settings settings = options.load();
         String key = RecordKey.of(resource, id);
         // The cluster's client settings (kafkaPropertiesFile: security, timeouts) apply here as in the service.
-        Map<String, Object> config = new java.util.HashMap<>(settings.kafkaClient(options.clientBootstrap(settings)));
+        Map<String, Object> config = settings.kafkaClient(options.clientBootstrap(settings));
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {

@@ -103,7 +103,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         Settings settings = options.load();
         // The cluster's client settings (kafkaPropertiesFile: security, timeouts) apply here as in the service.
-        Map<String, Object> config = new java.util.HashMap<>(settings.kafkaClient(options.clientBootstrap(settings)));
+        Map<String, Object> config = settings.kafkaClient(options.clientBootstrap(settings));
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
