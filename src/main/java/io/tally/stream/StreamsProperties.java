@@ -44,7 +44,13 @@ public final class StreamsProperties {
         // Snappy rather than lz4: every commit closes a batch per partition written, and Kafka's lz4
         // stream allocates two 64 KB blocks per batch (14 µs a batch here, against 0.8 µs for snappy).
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "snappy");
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        // Nothing the stream writes is visible to a read_committed reader before the commit, and the
+        // commit sends whatever is still lingering; so batches may fill until then. A 5 ms linger sent
+        // a batch of two or three records per partition, and the broker and the producer spent
+        // 28 µs a command on them (10 µs with this; docs/BENCHMARKS.md).
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
+                (int) Math.min(Integer.MAX_VALUE, settings.commitInterval().toMillis()));
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 64 * 1024);
         return props;
     }
 }

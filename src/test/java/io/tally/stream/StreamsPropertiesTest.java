@@ -1,0 +1,26 @@
+package io.tally.stream;
+
+import io.tally.config.SettingsLoader;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StreamsPropertiesTest {
+    private static Properties of(Map<String, Object> settings) {
+        return StreamsProperties.of(SettingsLoader.fromMap(settings), "127.0.0.1:9092", null);
+    }
+
+    @Test
+    void theStreamsProducerLingersUntilTheCommitThatSendsItsBatchesAnyway() {
+        assertThat(of(Map.of()).get(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG))).isEqualTo(100);
+        assertThat(of(Map.of("commitInterval", "20ms")).get(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG)))
+                .isEqualTo(20);
+        assertThat(of(Map.of()).get(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG))).isEqualTo(64 * 1024);
+        assertThat(of(Map.of()).get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100L);
+    }
+}
