@@ -90,11 +90,15 @@ public final class CommandParser {
      */
     private static final class Properties {
         private final JsonNode[] values = new JsonNode[NAMES.size()];
-        private String unknown;
+        /** Names that are not a command's, in order; null while there are none. */
+        private List<String> unknowns;
 
         static Properties read(byte[] json) throws IOException {
             Properties properties = new Properties();
             try (JsonParser parser = Json.MAPPER.createParser(json)) {
+                // Repeated top-level names are caught by their slots below; Jackson's detector (a set
+                // per object) cost as much as reading the names. Nested objects turn it back on.
+                parser.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
                 JsonToken first = parser.nextToken();
                 if (first != JsonToken.START_OBJECT) {
                     if (first != null) {
@@ -108,18 +112,25 @@ public final class CommandParser {
                     JsonToken token = parser.nextToken();
                     int slot = NAMES.indexOf(name);
                     if (slot < 0) {
-                        if (properties.unknown == null) {
-                            properties.unknown = name;
+                        if (properties.unknowns == null) {
+                            properties.unknowns = new java.util.ArrayList<>(2);
                         }
+                        if (properties.unknowns.contains(name)) {
+                            throw duplicate(name);
+                        }
+                        properties.unknowns.add(name);
                         // Read, not skipped: what cannot be read is reported before what is not known.
                         node(parser, token);
                     } else {
+                        if (properties.values[slot] != null) {
+                            throw duplicate(name);
+                        }
                         properties.values[slot] = node(parser, token);
                     }
                 }
             }
-            if (properties.unknown != null) {
-                throw new Malformed("unknown property '" + properties.unknown + "'; a command has "
+            if (properties.unknowns != null) {
+                throw new Malformed("unknown property '" + properties.unknowns.get(0) + "'; a command has "
                         + NAMES.stream().sorted().toList());
             }
             return properties;
@@ -130,8 +141,24 @@ public final class CommandParser {
                 case VALUE_STRING -> TextNode.valueOf(parser.getText());
                 case VALUE_NULL -> NullNode.getInstance();
                 case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> DecimalNode.valueOf(parser.getDecimalValue());
-                default -> Json.MAPPER.readTree(parser);
+                default -> nested(parser);
             };
+        }
+
+        /** An object or array, read as a tree with repeated names refused at every depth. */
+        private static JsonNode nested(JsonParser parser) throws IOException {
+            // On the value's own context, which its children inherit; the top level's stays without.
+            parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            try {
+                return Json.MAPPER.readTree(parser);
+            } finally {
+                parser.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            }
+        }
+
+        /** Worded as Jackson words it for nested objects, so every repeated name reads alike. */
+        private static Malformed duplicate(String name) {
+            return new Malformed("not valid JSON: Duplicate field '" + name + "'");
         }
 
         /** The property, or null when absent. */

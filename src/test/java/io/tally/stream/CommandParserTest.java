@@ -93,6 +93,9 @@ class CommandParserTest {
             "repeated property          | {\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":1,\"amount\":2} | Duplicate field 'amount'",
             "repeated name in meta      | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":{\"a\":1,\"a\":2}} | Duplicate field 'a'",
             "repeated value of create   | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"values\":{\"balance\":1,\"balance\":2}} | Duplicate field 'balance'",
+            "repeated unknown property  | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"colour\":1,\"colour\":2} | Duplicate field 'colour'",
+            "repeated name deep in meta | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":{\"x\":[{\"a\":1,\"a\":2}]}} | Duplicate field 'a'",
+            "same name at two depths    | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":{\"id\":1},\"op\":\"create\"} | Duplicate field 'op'",
             "boolean amount             | {\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":true} | amount must be a JSON number or a string holding a decimal, got BOOLEAN",
             "id a number                | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":7}                     | id must be a string, got NUMBER",
             "transfer leg not an object | {\"op\":\"transfer\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":1,\"to\":[]} | transfer needs 'to'",
@@ -117,6 +120,10 @@ class CommandParserTest {
         Command create = parse("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\","
                 + "\"values\":{\"balance\":10.0,\"points\":\"3\"}}").command();
         assertThat(create.values()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("balance", "10.0", "points", "3"));
+        // A name may recur at another depth, and in sibling objects: only a repeat within one object is refused.
+        Command nested = parse("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\","
+                + "\"meta\":{\"id\":1,\"op\":{\"op\":2},\"list\":[{\"a\":1},{\"a\":2}]},\"values\":{\"id\":1}}").command();
+        assertThat(nested.meta()).isEqualTo("{\"id\":1,\"op\":{\"op\":2},\"list\":[{\"a\":1},{\"a\":2}]}");
     }
 
     @Test
