@@ -32,6 +32,10 @@ import java.math.BigDecimal;
  * producer's {@code meta} object is carried through verbatim.
  */
 public final class Json {
+    // Before MAPPER, which registers them.
+    private static final TransactionWriter TRANSACTION_WRITER = new TransactionWriter();
+    private static final RecordWriter RECORD_WRITER = new RecordWriter();
+
     /** Thread-safe once configured; shared by every serde. */
     public static final ObjectMapper MAPPER = create();
 
@@ -42,9 +46,17 @@ public final class Json {
         ObjectMapper mapper = reflective();
         // The two types written per change: generated property access still cost twice this.
         mapper.registerModule(new SimpleModule("tally-ledger")
-                .addSerializer(Transaction.class, new TransactionWriter())
-                .addSerializer(io.tally.ledger.RecordState.class, new RecordWriter()));
+                .addSerializer(Transaction.class, TRANSACTION_WRITER)
+                .addSerializer(io.tally.ledger.RecordState.class, RECORD_WRITER));
         return mapper;
+    }
+
+    /** The hand-written serializer of a type, which needs no {@code SerializerProvider}; null for other types. */
+    static JsonSerializer<?> handWritten(Class<?> type) {
+        if (type == Transaction.class) {
+            return TRANSACTION_WRITER;
+        }
+        return type == io.tally.ledger.RecordState.class ? RECORD_WRITER : null;
     }
 
     /** The mapping with every type written by reflection; tests hold the hand-written writers to it. */
@@ -174,7 +186,6 @@ public final class Json {
     static final class InstantWriter extends JsonSerializer<java.time.Instant> {
         private static final long FIRST_DAY = java.time.LocalDate.of(0, 1, 1).toEpochDay();
         private static final long LAST_DAY = java.time.LocalDate.of(9999, 12, 31).toEpochDay();
-        private static final int[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000};
 
         @Override
         public void serialize(java.time.Instant instant, JsonGenerator generator, SerializerProvider provider)
@@ -182,39 +193,62 @@ public final class Json {
             generator.writeString(iso(instant));
         }
 
+        /** The last day written and its text up to the 'T': most instants of a run fall on one day. */
+        private static volatile Day lastDay = new Day(Long.MIN_VALUE, "");
+
+        private record Day(long epochDay, String text) {
+        }
+
         static String iso(java.time.Instant instant) {
             long day = Math.floorDiv(instant.getEpochSecond(), 86_400);
             if (day < FIRST_DAY || day > LAST_DAY) {
                 return instant.toString();
             }
-            java.time.LocalDate date = java.time.LocalDate.ofEpochDay(day);
+            Day known = lastDay;
+            if (known.epochDay() != day) {
+                java.time.LocalDate date = java.time.LocalDate.ofEpochDay(day);
+                char[] text = new char[11];
+                digits(text, 0, date.getYear(), 4);
+                text[4] = '-';
+                digits(text, 5, date.getMonthValue(), 2);
+                text[7] = '-';
+                digits(text, 8, date.getDayOfMonth(), 2);
+                text[10] = 'T';
+                known = new Day(day, new String(text));
+                lastDay = known;
+            }
             int second = (int) Math.floorMod(instant.getEpochSecond(), 86_400);
             int nano = instant.getNano();
-            StringBuilder text = new StringBuilder(30);
-            digits(text, date.getYear(), 4).append('-');
-            digits(text, date.getMonthValue(), 2).append('-');
-            digits(text, date.getDayOfMonth(), 2).append('T');
-            digits(text, second / 3600, 2).append(':');
-            digits(text, second / 60 % 60, 2).append(':');
-            digits(text, second % 60, 2);
+            char[] text = new char[31];
+            known.text().getChars(0, 11, text, 0);
+            digits(text, 11, second / 3600, 2);
+            text[13] = ':';
+            digits(text, 14, second / 60 % 60, 2);
+            text[16] = ':';
+            digits(text, 17, second % 60, 2);
+            int end = 19;
             if (nano != 0) {
-                text.append('.');
+                text[end++] = '.';
                 if (nano % 1_000_000 == 0) {
-                    digits(text, nano / 1_000_000, 3);
+                    end = digits(text, end, nano / 1_000_000, 3);
                 } else if (nano % 1000 == 0) {
-                    digits(text, nano / 1000, 6);
+                    end = digits(text, end, nano / 1000, 6);
                 } else {
-                    digits(text, nano, 9);
+                    end = digits(text, end, nano, 9);
                 }
             }
-            return text.append('Z').toString();
+            text[end++] = 'Z';
+            return new String(text, 0, end);
         }
 
-        private static StringBuilder digits(StringBuilder text, int value, int width) {
-            for (int divisor = POWERS_OF_TEN[width - 1]; divisor > 0; divisor /= 10) {
-                text.append((char) ('0' + value / divisor % 10));
+        /** Writes {@code value} as {@code width} digits ending before {@code at + width}; returns that end. */
+        private static int digits(char[] text, int at, int value, int width) {
+            int end = at + width;
+            for (int i = end - 1; i >= at; i--) {
+                text[i] = (char) ('0' + value % 10);
+                value /= 10;
             }
-            return text;
+            return end;
         }
     }
 

@@ -34,6 +34,10 @@ class JsonTest {
             int nano = shape == 0 ? 0 : random.nextInt(1_000_000_000 / shape) * shape;
             Instant instant = Instant.ofEpochSecond(random.nextLong(first, last), nano);
             assertThat(Json.InstantWriter.iso(instant)).isEqualTo(instant.toString());
+            // Another time of the same day: the day's text is reused.
+            Instant sameDay = Instant.ofEpochSecond(Math.floorDiv(instant.getEpochSecond(), 86_400) * 86_400
+                    + random.nextInt(86_400), random.nextInt(1_000_000_000));
+            assertThat(Json.InstantWriter.iso(sameDay)).isEqualTo(sameDay.toString());
         }
     }
 
@@ -54,6 +58,8 @@ class JsonTest {
                     random.nextBoolean(), new java.util.TreeMap<>(values(random)), instant(random), instant(random),
                     random.nextLong(), random.nextLong());
             assertThat(Json.MAPPER.writeValueAsString(state)).isEqualTo(reflective.writeValueAsString(state));
+            assertThat(TallyTopology.TRANSACTION_SERDE.serialize("t", tx)).isEqualTo(reflective.writeValueAsBytes(tx));
+            assertThat(TallyTopology.RECORD_SERDE.serialize("r", state)).isEqualTo(reflective.writeValueAsBytes(state));
             assertThat(TallyTopology.TRANSACTION_SERDE.deserialize("t", TallyTopology.TRANSACTION_SERDE.serialize("t", tx)))
                     .isEqualTo(tx);
         }
