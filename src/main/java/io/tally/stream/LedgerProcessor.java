@@ -42,6 +42,8 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private final Duration dedupeHorizon;
     private final int maxPayloadBytes;
     private final LedgerEvents events;
+    /** Whether a resource keeps analytics; the others' transactions are not passed on to them. */
+    private final java.util.function.Predicate<String> analyticsKept;
 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> records;
@@ -51,8 +53,10 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private WindowStore<String, Outcome> dedupe;
     private final RecentRecords recent = new RecentRecords(RECENT_RECORDS);
 
-    LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes, LedgerEvents events) {
+    LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes, LedgerEvents events,
+                    java.util.function.Predicate<String> analyticsKept) {
         this.events = events;
+        this.analyticsKept = analyticsKept;
         this.ledger = ledger;
         this.parser = parser;
         this.dedupeHorizon = dedupeHorizon;
@@ -151,7 +155,9 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
                 history.put(History.key(transaction.key(), transaction.sequence()), json);
                 events.applied(transaction.resource());
                 context.forward(record.withKey(transaction.key()).withValue(json), TallyTopology.TRANSACTIONS_SINK);
-                context.forward(record.withKey(transaction.key()).withValue(transaction), TallyTopology.ANALYTICS);
+                if (analyticsKept.test(transaction.resource())) {
+                    context.forward(record.withKey(transaction.key()).withValue(transaction), TallyTopology.ANALYTICS);
+                }
                 if (transaction.op().transferStep()) {
                     stepApplied(record, transaction);
                 }

@@ -55,7 +55,7 @@ public final class TallyTopology {
         CommandParser parser = new CommandParser(maxCommandBytes);
         Topology topology = new Topology();
         topology.addSource(COMMANDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TallyTopics.COMMANDS);
-        topology.addProcessor(LEDGER, () -> new LedgerProcessor(ledger, parser, dedupeHorizon, maxCommandBytes, events),
+        topology.addProcessor(LEDGER, () -> new LedgerProcessor(ledger, parser, dedupeHorizon, maxCommandBytes, events, analytics::kept),
                 COMMANDS_SOURCE);
         // The records store holds each record as the exact JSON published on tally.records, so a
         // state is serialized once per change and queries can answer with the stored bytes.
