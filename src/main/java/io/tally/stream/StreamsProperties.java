@@ -51,6 +51,11 @@ public final class StreamsProperties {
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
                 (int) Math.min(Integer.MAX_VALUE, settings.commitInterval().toMillis()));
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 64 * 1024);
+        // Each command produced over HTTP would otherwise answer the stream's waiting fetch at once,
+        // one fetch (and one poll loop) per write; this batches writes arriving within 10 ms, which
+        // is small beside the commit that a sync write waits for anyway.
+        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), 64 * 1024);
+        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
         return props;
     }
 }
