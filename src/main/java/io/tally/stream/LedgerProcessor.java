@@ -12,6 +12,9 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -52,6 +55,10 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private KeyValueStore<String, byte[]> transfers;
     private WindowStore<String, Outcome> dedupe;
     private final RecentRecords recent = new RecentRecords(RECENT_RECORDS);
+    /** Records changed since the records store's cache last wrote them whose latest state is deleted. */
+    private final Set<String> deletedUnpublished = new HashSet<>();
+    /** Whether each change goes to tally.records as it happens (no cache in front of the store). */
+    private boolean publishEachChange;
 
     LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes, LedgerEvents events,
                     java.util.function.Predicate<String> analyticsKept) {
@@ -73,6 +80,37 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         this.dedupe = context.getStateStore(TallyTopics.DEDUPE_STORE);
         // A task that was closed dirty (an aborted transaction) is initialised again: forget what it held.
         recent.clear();
+        deletedUnpublished.clear();
+        publishEachChange = !publishOnFlush(context);
+    }
+
+    /**
+     * Publishes a record on {@code tally.records} when the records store's cache writes it, once
+     * per commit however often it changed, as a KTable's output is conflated by the same cache.
+     * The cache writes every changed record before each commit, so what is published still
+     * commits with the commands that changed it. Uses the hook Kafka Streams' own KTables use
+     * (internal API); answers false, leaving publication per change, if the store offers none.
+     */
+    @SuppressWarnings("unchecked")
+    private boolean publishOnFlush(ProcessorContext<String, Object> context) {
+        if (!(context instanceof InternalProcessorContext<?, ?> internal) || internal.currentNode() == null
+                || !(records instanceof CachedStateStore<?, ?> cached)) {
+            return false;
+        }
+        // The cache writes at commit time too, when no node is current: forward as the ledger.
+        ProcessorNode<?, ?, ?, ?> ledgerNode = internal.currentNode();
+        return ((CachedStateStore<String, byte[]>) cached).setFlushListener(written -> {
+            ProcessorNode<?, ?, ?, ?> previous = internal.currentNode();
+            internal.setCurrentNode(ledgerNode);
+            try {
+                String key = written.key();
+                // Deleted records leave a tombstone on the public topic; the store keeps their version.
+                byte[] json = deletedUnpublished.remove(key) ? null : written.value().newValue;
+                context.forward(new Record<>(key, json, written.timestamp(), written.headers()), TallyTopology.RECORDS_SINK);
+            } finally {
+                internal.setCurrentNode(previous);
+            }
+        }, false);
     }
 
     @Override
@@ -127,10 +165,18 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         emit(record, command, waiting, step.decisions(), now);
         if (!step.state().equals(state)) {
             byte[] json = TallyTopology.RECORD_SERDE.serialize(TallyTopics.RECORDS, step.state());
+            if (step.state().live()) {
+                deletedUnpublished.remove(key);
+            } else {
+                deletedUnpublished.add(key);
+            }
             records.put(key, json);
             recent.put(key, step.state());
-            // Deleted records leave a tombstone on the public topic; the store keeps their version.
-            context.forward(record.withKey(key).withValue(step.state().live() ? json : null), TallyTopology.RECORDS_SINK);
+            if (publishEachChange) {
+                // Deleted records leave a tombstone on the public topic; the store keeps their version.
+                context.forward(record.withKey(key).withValue(step.state().live() ? json : null), TallyTopology.RECORDS_SINK);
+                deletedUnpublished.remove(key);
+            }
         }
         if (!step.pending().equals(waiting)) {
             pending.put(key, step.pending().isEmpty() ? null : step.pending());
