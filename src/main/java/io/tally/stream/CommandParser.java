@@ -90,8 +90,10 @@ public final class CommandParser {
      */
     private static final class Properties {
         private final JsonNode[] values = new JsonNode[NAMES.size()];
-        /** Names that are not a command's, in order; null while there are none. */
-        private List<String> unknowns;
+        /** The first name that is not a command's, reported; null while there is none. */
+        private String unknown;
+        /** Every name that is not a command's, to catch repeats; null while there are none. */
+        private Set<String> unknowns;
 
         static Properties read(byte[] json) throws IOException {
             Properties properties = new Properties();
@@ -112,13 +114,14 @@ public final class CommandParser {
                     JsonToken token = parser.nextToken();
                     int slot = NAMES.indexOf(name);
                     if (slot < 0) {
-                        if (properties.unknowns == null) {
-                            properties.unknowns = new java.util.ArrayList<>(2);
+                        if (properties.unknown == null) {
+                            properties.unknown = name;
+                            properties.unknowns = new java.util.HashSet<>();
                         }
-                        if (properties.unknowns.contains(name)) {
+                        // A set: a message may hold thousands of names, and a list would compare each with all.
+                        if (!properties.unknowns.add(name)) {
                             throw duplicate(name);
                         }
-                        properties.unknowns.add(name);
                         // Read, not skipped: what cannot be read is reported before what is not known.
                         node(parser, token);
                     } else {
@@ -129,8 +132,8 @@ public final class CommandParser {
                     }
                 }
             }
-            if (properties.unknowns != null) {
-                throw new Malformed("unknown property '" + properties.unknowns.get(0) + "'; a command has "
+            if (properties.unknown != null) {
+                throw new Malformed("unknown property '" + properties.unknown + "'; a command has "
                         + NAMES.stream().sorted().toList());
             }
             return properties;

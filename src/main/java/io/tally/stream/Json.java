@@ -193,8 +193,12 @@ public final class Json {
             generator.writeString(iso(instant));
         }
 
-        /** The last day written and its text up to the 'T': most instants of a run fall on one day. */
-        private static volatile Day lastDay = new Day(Long.MIN_VALUE, "");
+        /**
+         * Days written lately and their text up to the 'T', in slots by day: most instants fall on
+         * a few days (a record's creation and today). Read and replaced without locks: a slot
+         * holds an immutable value, and a lost replacement only costs formatting the day again.
+         */
+        private static final Day[] DAYS = new Day[64];
 
         private record Day(long epochDay, String text) {
         }
@@ -204,8 +208,9 @@ public final class Json {
             if (day < FIRST_DAY || day > LAST_DAY) {
                 return instant.toString();
             }
-            Day known = lastDay;
-            if (known.epochDay() != day) {
+            int slot = (int) (day & (DAYS.length - 1));
+            Day known = DAYS[slot];
+            if (known == null || known.epochDay() != day) {
                 java.time.LocalDate date = java.time.LocalDate.ofEpochDay(day);
                 char[] text = new char[11];
                 digits(text, 0, date.getYear(), 4);
@@ -215,7 +220,7 @@ public final class Json {
                 digits(text, 8, date.getDayOfMonth(), 2);
                 text[10] = 'T';
                 known = new Day(day, new String(text));
-                lastDay = known;
+                DAYS[slot] = known;
             }
             int second = (int) Math.floorMod(instant.getEpochSecond(), 86_400);
             int nano = instant.getNano();

@@ -127,6 +127,19 @@ class CommandParserTest {
     }
 
     @Test
+    void reportsTheFirstOfManyUnknownNamesAndARepeatAmongThem() {
+        StringBuilder many = new StringBuilder("{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"");
+        for (int i = 0; i < 5_000; i++) {
+            many.append(",\"u").append(i).append("\":1");
+        }
+        CommandParser big = new CommandParser(1 << 20);
+        assertThat(big.parse("wallets/w1", (many + "}").getBytes(StandardCharsets.UTF_8)).rejection().message())
+                .startsWith("unknown property 'u0'");
+        assertThat(big.parse("wallets/w1", (many + ",\"u4321\":2}").getBytes(StandardCharsets.UTF_8)).rejection().message())
+                .contains("Duplicate field 'u4321'");
+    }
+
+    @Test
     void refusesDeeplyNestedMeta() {
         String meta = "{\"a\":".repeat(100) + "1" + "}".repeat(100);
         CommandParser.Result result = parse("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":"
