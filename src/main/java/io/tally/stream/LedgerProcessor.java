@@ -57,8 +57,6 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private final RecentRecords recent = new RecentRecords(RECENT_RECORDS);
     /** Records changed since the records store's cache last wrote them whose latest state is deleted. */
     private final Set<String> deletedUnpublished = new HashSet<>();
-    /** Whether each change goes to tally.records as it happens (no cache in front of the store). */
-    private boolean publishEachChange;
 
     LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes, LedgerEvents events,
                     java.util.function.Predicate<String> analyticsKept) {
@@ -81,7 +79,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         // A task that was closed dirty (an aborted transaction) is initialised again: forget what it held.
         recent.clear();
         deletedUnpublished.clear();
-        publishEachChange = !publishOnFlush(context);
+        publishOnFlush(context);
     }
 
     /**
@@ -89,17 +87,17 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
      * per commit however often it changed, as a KTable's output is conflated by the same cache.
      * The cache writes every changed record before each commit, so what is published still
      * commits with the commands that changed it. Uses the hook Kafka Streams' own KTables use
-     * (internal API); answers false, leaving publication per change, if the store offers none.
+     * (internal API): a Kafka Streams without it fails here, loudly, rather than publish nothing.
      */
     @SuppressWarnings("unchecked")
-    private boolean publishOnFlush(ProcessorContext<String, Object> context) {
+    private void publishOnFlush(ProcessorContext<String, Object> context) {
         if (!(context instanceof InternalProcessorContext<?, ?> internal) || internal.currentNode() == null
                 || !(records instanceof CachedStateStore<?, ?> cached)) {
-            return false;
+            throw new IllegalStateException("the records store offers no cache flush to publish tally.records from");
         }
         // The cache writes at commit time too, when no node is current: forward as the ledger.
         ProcessorNode<?, ?, ?, ?> ledgerNode = internal.currentNode();
-        return ((CachedStateStore<String, byte[]>) cached).setFlushListener(written -> {
+        boolean listening = ((CachedStateStore<String, byte[]>) cached).setFlushListener(written -> {
             ProcessorNode<?, ?, ?, ?> previous = internal.currentNode();
             internal.setCurrentNode(ledgerNode);
             try {
@@ -111,6 +109,9 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
                 internal.setCurrentNode(previous);
             }
         }, false);
+        if (!listening) {
+            throw new IllegalStateException("the records store has no cache; tally.records is published from its flushes");
+        }
     }
 
     @Override
@@ -170,13 +171,9 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
             } else {
                 deletedUnpublished.add(key);
             }
+            // Published when the cache writes it (publishOnFlush).
             records.put(key, json);
             recent.put(key, step.state());
-            if (publishEachChange) {
-                // Deleted records leave a tombstone on the public topic; the store keeps their version.
-                context.forward(record.withKey(key).withValue(step.state().live() ? json : null), TallyTopology.RECORDS_SINK);
-                deletedUnpublished.remove(key);
-            }
         }
         if (!step.pending().equals(waiting)) {
             pending.put(key, step.pending().isEmpty() ? null : step.pending());
