@@ -39,24 +39,25 @@ public final class MetricsCodec {
                 bound += 1 + 10 + decimalBound(metrics.opSums[i]);
             }
         }
-        ByteBuffer out = ByteBuffer.allocate(bound);
+        // Written by index into a plain array: the stream encodes thousands of these per commit.
+        Writer out = new Writer(bound);
         out.put(VERSION);
-        putVarlong(out, metrics.count);
-        putVarlong(out, metrics.records);
-        putDecimal(out, metrics.sum);
+        out.putVarlong(metrics.count);
+        out.putVarlong(metrics.records);
+        out.putDecimal(metrics.sum);
         if (metrics.count > 0) {
-            putDecimal(out, metrics.min);
-            putDecimal(out, metrics.max);
+            out.putDecimal(metrics.min);
+            out.putDecimal(metrics.max);
         }
         out.put((byte) ops);
         for (int i = 0; i < OPS.length; i++) {
             if (metrics.opCounts[i] > 0) {
                 out.put((byte) i);
-                putVarlong(out, metrics.opCounts[i]);
-                putDecimal(out, metrics.opSums[i]);
+                out.putVarlong(metrics.opCounts[i]);
+                out.putDecimal(metrics.opSums[i]);
             }
         }
-        return Arrays.copyOf(out.array(), out.position());
+        return out.bytes();
     }
 
     public static Metrics decode(byte[] data) {
@@ -99,23 +100,9 @@ public final class MetricsCodec {
         if (value == null) {
             return 0;
         }
-        int bits = value.unscaledValue().bitLength();
-        return 5 + 1 + (bits < 64 ? 10 : bits / 8 + 1);
-    }
-
-    private static void putDecimal(ByteBuffer out, BigDecimal value) {
-        putVarlong(out, value.scale());
-        BigInteger unscaled = value.unscaledValue();
-        if (unscaled.bitLength() < 64) {
-            out.put((byte) 0);
-            putVarlong(out, unscaled.longValue());
-        } else {
-            byte[] bytes = unscaled.toByteArray();
-            if (bytes.length > 255) {
-                throw new IllegalArgumentException("an aggregate of more than 600 digits cannot be stored");
-            }
-            out.put((byte) bytes.length).put(bytes);
-        }
+        // Without making the unscaled value: p digits need fewer than p / 2 + 2 bytes of two's complement.
+        int digits = value.precision();
+        return 5 + 1 + (digits <= 18 ? 10 : digits / 2 + 2);
     }
 
     private static BigDecimal getDecimal(ByteBuffer in, boolean v1) {
@@ -135,14 +122,49 @@ public final class MetricsCodec {
         return new BigDecimal(new BigInteger(unscaled), scale);
     }
 
-    /** Zig-zag, then seven bits a byte, low bits first. */
-    private static void putVarlong(ByteBuffer out, long value) {
-        long v = (value << 1) ^ (value >> 63);
-        while ((v & ~0x7FL) != 0) {
-            out.put((byte) ((v & 0x7F) | 0x80));
-            v >>>= 7;
+    /** An array of an upper bound's size, filled from the start. */
+    private static final class Writer {
+        private final byte[] buffer;
+        private int position;
+
+        Writer(int bound) {
+            buffer = new byte[bound];
         }
-        out.put((byte) v);
+
+        void put(byte value) {
+            buffer[position++] = value;
+        }
+
+        void putDecimal(BigDecimal value) {
+            putVarlong(value.scale());
+            BigInteger unscaled = value.unscaledValue();
+            if (unscaled.bitLength() < 64) {
+                put((byte) 0);
+                putVarlong(unscaled.longValue());
+            } else {
+                byte[] bytes = unscaled.toByteArray();
+                if (bytes.length > 255) {
+                    throw new IllegalArgumentException("an aggregate of more than 600 digits cannot be stored");
+                }
+                put((byte) bytes.length);
+                System.arraycopy(bytes, 0, buffer, position, bytes.length);
+                position += bytes.length;
+            }
+        }
+
+        /** Zig-zag, then seven bits a byte, low bits first. */
+        void putVarlong(long value) {
+            long v = (value << 1) ^ (value >> 63);
+            while ((v & ~0x7FL) != 0) {
+                buffer[position++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            buffer[position++] = (byte) v;
+        }
+
+        byte[] bytes() {
+            return Arrays.copyOf(buffer, position);
+        }
     }
 
     private static long getVarlong(ByteBuffer in) {

@@ -47,8 +47,21 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
 
     private final KeyValueStore<String, byte[]> below;
     /** Every decoded aggregate in hand, least recently used first; the changed ones are also in {@link #changed}. */
-    private final LinkedHashMap<String, MutableMetrics> decoded = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true);
-    private final Map<String, MutableMetrics> changed = new java.util.HashMap<>();
+    private final LinkedHashMap<String, Slot> decoded = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true);
+    /** The aggregates changed since the last flush, each once: a change is one map lookup, not two. */
+    private final List<Slot> changed = new ArrayList<>();
+
+    /** A decoded aggregate and whether it waits to be written. */
+    private static final class Slot {
+        final String key;
+        final MutableMetrics metrics;
+        boolean changed;
+
+        Slot(String key, MutableMetrics metrics) {
+            this.key = key;
+            this.metrics = metrics;
+        }
+    }
 
     MetricsStore(KeyValueStore<String, byte[]> below) {
         this.below = below;
@@ -107,21 +120,24 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
     /** A key's metrics to change in place (new and empty when it has none), written below at the next flush. */
     @Override
     public MutableMetrics update(String key) {
-        MutableMetrics metrics = decoded.get(key);
-        if (metrics == null) {
+        Slot slot = decoded.get(key);
+        if (slot == null) {
             byte[] stored = below.get(key);
-            metrics = stored == null ? new MutableMetrics() : MetricsCodec.decodeMutable(stored);
-            decoded.put(key, metrics);
+            slot = new Slot(key, stored == null ? new MutableMetrics() : MetricsCodec.decodeMutable(stored));
+            decoded.put(key, slot);
         }
-        changed.put(key, metrics);
-        return metrics;
+        if (!slot.changed) {
+            slot.changed = true;
+            changed.add(slot);
+        }
+        return slot.metrics;
     }
 
     /** The current metrics of a key, changed or stored, or null, without marking it changed (tests look with it). */
     io.tally.analytics.Metrics read(String key) {
-        MutableMetrics metrics = decoded.get(key);
-        if (metrics != null) {
-            return metrics.toMetrics();
+        Slot slot = decoded.get(key);
+        if (slot != null) {
+            return slot.metrics.toMetrics();
         }
         byte[] stored = below.get(key);
         return stored == null ? null : MetricsCodec.decode(stored);
@@ -133,12 +149,18 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
     public void flushCache() {
         if (!changed.isEmpty()) {
             List<KeyValue<String, byte[]>> entries = new ArrayList<>(changed.size());
-            changed.forEach((key, metrics) -> entries.add(KeyValue.pair(key, MetricsCodec.encode(metrics))));
+            for (Slot slot : changed) {
+                // A slot deleted by a purge since it changed is no longer staged.
+                if (slot.changed) {
+                    slot.changed = false;
+                    entries.add(KeyValue.pair(slot.key, MetricsCodec.encode(slot.metrics)));
+                }
+            }
             below.putAll(entries);
             changed.clear();
         }
         // Everything in hand is clean now; keep the most recently used.
-        Iterator<MutableMetrics> eldest = decoded.values().iterator();
+        Iterator<Slot> eldest = decoded.values().iterator();
         for (int extra = decoded.size() - RECENT_METRICS; extra > 0; extra--) {
             eldest.next();
             eldest.remove();
@@ -147,6 +169,7 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
 
     @Override
     public void clearCache() {
+        changed.forEach(slot -> slot.changed = false);
         changed.clear();
         decoded.clear();
     }
@@ -222,8 +245,10 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
     }
 
     void delete(String key) {
-        changed.remove(key);
-        decoded.remove(key);
+        Slot slot = decoded.remove(key);
+        if (slot != null) {
+            slot.changed = false;
+        }
         below.delete(key);
     }
 }

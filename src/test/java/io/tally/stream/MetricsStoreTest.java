@@ -70,6 +70,31 @@ class MetricsStoreTest {
     }
 
     @Test
+    void aKeyChangedAgainAfterItsDeleteIsWrittenOnceWithOnlyTheNewChange() {
+        store.update("k").add(Op.ADD, BigDecimal.ONE);
+        store.delete("k");
+        store.update("k").add(Op.ADD, BigDecimal.TEN);
+        store.update("k").add(Op.ADD, BigDecimal.TEN);
+
+        store.flushCache();
+
+        assertThat(MetricsCodec.decode(flushed("k")).sum()).isEqualByComparingTo("20");
+        assertThat(MetricsCodec.decode(flushed("k")).count()).isEqualTo(2);
+    }
+
+    @Test
+    void aClearedStoreStagesAnewAndWritesNothingItDroppedAtTheNextFlush() {
+        store.update("a").add(Op.ADD, BigDecimal.ONE);
+        store.clearCache();
+        store.update("b").add(Op.ADD, BigDecimal.TEN);
+
+        store.flushCache();
+
+        assertThat(flushed("a")).isNull();
+        assertThat(MetricsCodec.decode(flushed("b")).sum()).isEqualByComparingTo("10");
+    }
+
+    @Test
     void keepsTheMostRecentlyUsedDecodedAfterAFlushAndReadsTheRestBackFromBelow() {
         for (int i = 0; i < MetricsStore.RECENT_METRICS + 10; i++) {
             store.update("k" + i).add(Op.ADD, BigDecimal.valueOf(i));
