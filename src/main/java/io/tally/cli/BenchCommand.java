@@ -94,7 +94,6 @@ final class BenchCommand implements Callable<Integer> {
                 long total = ends.values().stream().mapToLong(Long::longValue).sum();
                 System.err.println("limit: a plain consumer reads and parses the same commands");
                 double limit = Workload.plainConsumerLimit(broker.bootstrapServers(), total, settings.maxCommandBytes());
-                double memoryBefore = MemoryLatency.nanosPerAccess();
                 Progress consolidate = new Progress("consolidate", total);
                 long start = System.nanoTime();
                 // Start-up, rebalance and JIT warm-up are in the total; "steady" starts once a quarter is done.
@@ -122,7 +121,6 @@ final class BenchCommand implements Callable<Integer> {
                     long end = System.nanoTime();
                     CpuSplit cpuAtEnd = CpuSplit.now();
                     consolidate.done();
-                    double memoryAfter = MemoryLatency.nanosPerAccess();
                     Workload.Counts counts = Workload.countOutputs(broker.bootstrapServers());
                     results.put("commands", commands);
                     results.put("records", records);
@@ -139,9 +137,6 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("secondHalfCommandsPerSecond", secondHalf);
                     results.put("plainConsumerLimitPerSecond", Math.round(limit));
                     results.put("secondHalfShareOfLimit", Math.round(1000.0 * secondHalf / limit) / 1000.0);
-                    // The machine's memory latency around the run: contended memory slows every part at once.
-                    results.put("memoryLatencyNsBefore", memoryBefore);
-                    results.put("memoryLatencyNsAfter", memoryAfter);
                     // Steadier than a rate on a shared machine: what each command cost each part, in CPU.
                     cpuAtEnd.perCommandSince(cpuAtHalf, total - committedAtHalf).forEach((kind, micros) ->
                             results.put("secondHalfCpuMicrosPerCommand " + kind, micros));
