@@ -61,15 +61,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--http-seconds", defaultValue = "20", description = "How long each HTTP rate is offered (default ${DEFAULT-VALUE}).")
     int httpSeconds;
 
+    @Option(names = "--http-warm-up-seconds", defaultValue = "30", description = "How long sync writes are sent at "
+            + HttpBench.WARM_UP_RATE + "/s (or the first rate, if lower) before any is timed, so the JIT has compiled "
+            + "the HTTP path (default ${DEFAULT-VALUE}).")
+    int httpWarmUpSeconds;
+
     @Option(names = "--no-http", description = "Skip the HTTP phase.")
     boolean noHttp;
 
     @Override
     public Integer call() throws Exception {
         boolean http = !noHttp && !httpRates.equals(List.of(0));
-        if (http && (httpRates.stream().anyMatch(rate -> rate <= 0) || httpSeconds < 1)) {
-            throw new ParameterException(spec.commandLine(), "--http-rates takes positive rates (or just 0 to skip) "
-                    + "and --http-seconds at least 1");
+        if (http && (httpRates.stream().anyMatch(rate -> rate <= 0) || httpSeconds < 1 || httpWarmUpSeconds < 0)) {
+            throw new ParameterException(spec.commandLine(), "--http-rates takes positive rates (or just 0 to skip), "
+                    + "--http-seconds at least 1 and --http-warm-up-seconds at least 0");
         }
         if (options.bootstrapServers != null) {
             // Its counts assume topics holding nothing but its own workload, so it brings its own broker.
@@ -168,7 +173,8 @@ final class BenchCommand implements Callable<Integer> {
             if (http) {
                 // After the consolidating instance has closed: its checkpointed state seeds both HTTP instances.
                 try {
-                    HttpBench.run(settings, work, httpRates, Duration.ofSeconds(httpSeconds), Math.min(records, commands),
+                    HttpBench.run(settings, work, httpRates, Duration.ofSeconds(httpSeconds),
+                            Duration.ofSeconds(httpWarmUpSeconds), Math.min(records, commands),
                             results);
                 } catch (RuntimeException e) {
                     // The figures measured so far still stand; the run fails after printing them.
