@@ -35,8 +35,7 @@ public final class TallyTopology {
     public static final JsonSerde<io.tally.ledger.Transaction> TRANSACTION_SERDE = JsonSerde.of(io.tally.ledger.Transaction.class);
     public static final JsonSerde<RejectionRecord> REJECTION_SERDE = JsonSerde.of(RejectionRecord.class);
     static final JsonSerde<List<Command>> PENDING_SERDE = JsonSerde.of(new TypeReference<List<Command>>() { });
-    /** Binary: the dedupe store is internal and written for every command with a client txId. */
-    static final OutcomeSerde OUTCOME_SERDE = new OutcomeSerde();
+    static final JsonSerde<Outcome> OUTCOME_SERDE = JsonSerde.of(Outcome.class);
 
     private TallyTopology() {
     }
