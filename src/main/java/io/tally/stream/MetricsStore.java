@@ -152,11 +152,12 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
             for (Slot slot : changed) {
                 // A slot deleted by a purge since it changed is no longer staged.
                 if (slot.changed) {
-                    slot.changed = false;
                     entries.add(KeyValue.pair(slot.key, MetricsCodec.encode(slot.metrics)));
                 }
             }
             below.putAll(entries);
+            // Clean only once written: a flush that failed leaves every change staged for the next.
+            changed.forEach(slot -> slot.changed = false);
             changed.clear();
         }
         // Everything in hand is clean now; keep the most recently used.

@@ -95,6 +95,20 @@ class MetricsStoreTest {
     }
 
     @Test
+    void aFlushThatFailsLeavesEveryChangeStagedForTheNext() {
+        store.update("a").add(Op.ADD, BigDecimal.ONE);
+        // More than 600 digits cannot be stored: encoding it fails the flush after "a" was encoded.
+        store.update("b").add(Op.ADD, new BigDecimal(java.math.BigInteger.TEN.pow(700)));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(store::flushCache).isInstanceOf(IllegalArgumentException.class);
+        store.delete("b");
+        store.flushCache();
+
+        assertThat(flushed("a")).as("the change to a, staged before the failed flush").isNotNull();
+        assertThat(MetricsCodec.decode(flushed("a")).sum()).isEqualByComparingTo("1");
+    }
+
+    @Test
     void keepsTheMostRecentlyUsedDecodedAfterAFlushAndReadsTheRestBackFromBelow() {
         for (int i = 0; i < MetricsStore.RECENT_METRICS + 10; i++) {
             store.update("k" + i).add(Op.ADD, BigDecimal.valueOf(i));
