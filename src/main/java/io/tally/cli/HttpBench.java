@@ -83,7 +83,7 @@ final class HttpBench {
             load.openLoop(warmUpRate, warmUp, add, new Progress("warm writes", warmUpRate * warmUp.toSeconds()));
         }
         results.put("httpWarmUpSeconds", warmUp.toSeconds());
-        results.put("httpWarmUpPerSecond", warmUpRate);
+        results.put("httpWarmUpPerSecond", warmUp.isZero() ? 0 : warmUpRate);
         for (int rate : rates) {
             HttpLoad.Outcome writes = load.openLoop(rate, perRate, add,
                     new Progress("write " + rate + "/s", (long) rate * perRate.toSeconds()));
