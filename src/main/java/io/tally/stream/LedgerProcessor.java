@@ -29,6 +29,7 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Kafka Streams wiring of the ledger for one task: parse, dedupe, load the record, let the pure
@@ -46,7 +47,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private final int maxPayloadBytes;
     private final LedgerEvents events;
     /** Whether a resource keeps analytics; the others' transactions are not passed on to them. */
-    private final java.util.function.Predicate<String> analyticsKept;
+    private final Predicate<String> analyticsKept;
 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> records;
@@ -59,7 +60,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private final Set<String> deletedUnpublished = new HashSet<>();
 
     LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes, LedgerEvents events,
-                    java.util.function.Predicate<String> analyticsKept) {
+                    Predicate<String> analyticsKept) {
         this.events = events;
         this.analyticsKept = analyticsKept;
         this.ledger = ledger;

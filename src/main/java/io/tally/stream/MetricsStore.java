@@ -170,7 +170,7 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
 
     @Override
     public void clearCache() {
-        changed.forEach(slot -> slot.changed = false);
+        // The slots themselves are dropped with both collections, flags and all.
         changed.clear();
         decoded.clear();
     }
