@@ -7,7 +7,8 @@ import java.time.Instant;
  * resource, or every record of one bucket (top N), in order:
  * <pre>
  *   r|wallets|balance|D|500001763856000         the partial of a resource's field in a bucket
- *   i|wallets|balance|D|500001763856000|w1      one record's metrics in that bucket
+ *   i|wallets|balance|D|500001763856000|w1      one record's metrics in that bucket, once closed
+ *   o|wallets|balance|w1                        one record's open buckets ({@link OpenBuckets})
  * </pre>
  * The bucket start is its epoch second shifted to be positive and padded to a fixed width, so
  * keys sort in time order. Resource and field names cannot hold '|'; an id may, and comes last.
@@ -25,6 +26,28 @@ public final class AnalyticsKeys {
 
     public static String record(String resource, String field, Granularity granularity, Instant bucketStart, String id) {
         return key('i', resource, field, granularity, bucketStart, 1 + id.length()).append('|').append(id).toString();
+    }
+
+    /** The key of a record's open buckets of a field. */
+    public static String open(String resource, String field, String id) {
+        return new StringBuilder(4 + resource.length() + field.length() + id.length())
+                .append("o|").append(resource).append('|').append(field).append('|').append(id).toString();
+    }
+
+    /** The range of keys, [from, to], holding the open buckets of every record of a field. */
+    public static String[] opens(String resource, String field) {
+        String prefix = "o|" + resource + '|' + field;
+        return new String[] {prefix + '|', prefix + '}'};
+    }
+
+    /** The id in the key of a record's open buckets. */
+    public static String idOfOpen(String openKey) {
+        return openKey.substring(afterBar(openKey, 3));
+    }
+
+    /** Whether a key holds a record's open buckets rather than one bucket's metrics. */
+    public static boolean isOpen(String key) {
+        return key.charAt(0) == 'o';
     }
 
     /** Built in one buffer of the right size: the stream builds ten of these per transaction. */
@@ -85,6 +108,12 @@ public final class AnalyticsKeys {
     /** The resource named in a resource or record key. */
     public static String resourceOf(String key) {
         return key.substring(2, key.indexOf('|', 2));
+    }
+
+    /** The field named in any analytics key. */
+    public static String fieldOf(String key) {
+        int from = afterBar(key, 2);
+        return key.substring(from, key.indexOf('|', from));
     }
 
     /** The granularity in a resource or record key. */

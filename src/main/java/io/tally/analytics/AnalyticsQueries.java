@@ -7,6 +7,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -110,11 +111,23 @@ public final class AnalyticsQueries {
                 : Comparator.comparing((Ranked ranked) -> ranked.metrics().sum());
         // Ties go to the smaller id, so the answer does not depend on the order partitions are read.
         order = order.thenComparing(Ranked::id, Comparator.reverseOrder());
+        // A record's metrics of the bucket are under the bucket's key once closed, in its open buckets
+        // before; both are read and added, so a bucket split by an upgrade is still counted whole.
+        Map<String, MutableMetrics> byId = new HashMap<>();
+        stores.range(AnalyticsKeys.recordsStart(resource, field, granularity, start),
+                AnalyticsKeys.recordsEnd(resource, field, granularity, start),
+                (key, value) -> addRecord(byId, AnalyticsKeys.idOf(key), MetricsCodec.decodeMutable(value)));
+        String[] opens = AnalyticsKeys.opens(resource, field);
+        long second = start.getEpochSecond();
+        stores.range(opens[0], opens[1], (key, value) -> {
+            MutableMetrics open = OpenBuckets.metricsOf(value, granularity, second);
+            if (open != null) {
+                addRecord(byId, AnalyticsKeys.idOfOpen(key), open);
+            }
+        });
         PriorityQueue<Ranked> best = new PriorityQueue<>(order);
-        String from = AnalyticsKeys.recordsStart(resource, field, granularity, start);
-        String to = AnalyticsKeys.recordsEnd(resource, field, granularity, start);
-        stores.range(from, to, (key, value) -> {
-            best.add(new Ranked(AnalyticsKeys.idOf(key), MetricsCodec.decode(value)));
+        byId.forEach((id, metrics) -> {
+            best.add(new Ranked(id, metrics.toMetrics()));
             if (best.size() > n) {
                 best.poll();
             }
@@ -174,19 +187,28 @@ public final class AnalyticsQueries {
         return result;
     }
 
-    /** A record lives in one partition: point reads there, one per bucket. */
+    /** A record lives in one partition: its open buckets, then a point read per bucket there. */
     private Metrics[] recordMetrics(Subject subject, List<Bucket> buckets) {
         Metrics[] found = new Metrics[buckets.size()];
         PartialStores.Partition owner = stores.ownerOf(subject.resource(), subject.id());
+        byte[] open = owner.get(AnalyticsKeys.open(subject.resource(), subject.field(), subject.id()));
         for (int i = 0; i < found.length; i++) {
             Bucket bucket = buckets.get(i);
             byte[] value = owner.get(AnalyticsKeys.record(subject.resource(), subject.field(), bucket.granularity(),
                     bucket.startInstant(), subject.id()));
-            if (value != null) {
-                found[i] = MetricsCodec.decode(value);
+            MutableMetrics openMetrics = open == null ? null
+                    : OpenBuckets.metricsOf(open, bucket.granularity(), bucket.startInstant().getEpochSecond());
+            MutableMetrics metrics = value == null ? openMetrics : MetricsCodec.decodeMutable(value);
+            if (value != null && openMetrics != null) {
+                metrics.addSameRecord(openMetrics);
             }
+            found[i] = metrics == null ? null : metrics.toMetrics();
         }
         return found;
+    }
+
+    private static void addRecord(Map<String, MutableMetrics> byId, String id, MutableMetrics metrics) {
+        byId.merge(id, metrics, MutableMetrics::addSameRecord);
     }
 
     private ZoneId zoneOf(Subject subject) {

@@ -31,16 +31,32 @@ public final class MetricsCodec {
     }
 
     public static byte[] encode(MutableMetrics metrics) {
-        int ops = 0;
+        int bound = bound(metrics);
+        // Written by index into a plain array: the stream encodes thousands of these per commit.
+        Writer out = new Writer(bound);
+        write(metrics, out);
+        return out.bytes();
+    }
+
+    /** An upper bound of the bytes {@link #write} takes for these metrics. */
+    static int bound(MutableMetrics metrics) {
         int bound = 1 + 10 + 10 + 1 + decimalBound(metrics.sum) + decimalBound(metrics.min) + decimalBound(metrics.max);
         for (int i = 0; i < OPS.length; i++) {
             if (metrics.opCounts[i] > 0) {
-                ops++;
                 bound += 1 + 10 + decimalBound(metrics.opSums[i]);
             }
         }
-        // Written by index into a plain array: the stream encodes thousands of these per commit.
-        Writer out = new Writer(bound);
+        return bound;
+    }
+
+    /** Writes the metrics at the writer's position; the form is self-delimiting, so others may follow. */
+    static void write(MutableMetrics metrics, Writer out) {
+        int ops = 0;
+        for (int i = 0; i < OPS.length; i++) {
+            if (metrics.opCounts[i] > 0) {
+                ops++;
+            }
+        }
         out.put(VERSION);
         out.putVarlong(metrics.count);
         out.putVarlong(metrics.records);
@@ -57,7 +73,6 @@ public final class MetricsCodec {
                 out.putDecimal(metrics.opSums[i]);
             }
         }
-        return out.bytes();
     }
 
     public static Metrics decode(byte[] data) {
@@ -66,7 +81,11 @@ public final class MetricsCodec {
 
     /** Decodes into a value the stream can go on changing in place. */
     public static MutableMetrics decodeMutable(byte[] data) {
-        ByteBuffer in = ByteBuffer.wrap(data);
+        return read(ByteBuffer.wrap(data));
+    }
+
+    /** Reads one metrics value at the buffer's position and leaves the position just after it. */
+    static MutableMetrics read(ByteBuffer in) {
         try {
             byte version = in.get();
             if (version != VERSION && version != VERSION_1) {
@@ -123,7 +142,7 @@ public final class MetricsCodec {
     }
 
     /** An array of an upper bound's size, filled from the start. */
-    private static final class Writer {
+    static final class Writer {
         private final byte[] buffer;
         private int position;
 
@@ -133,6 +152,11 @@ public final class MetricsCodec {
 
         void put(byte value) {
             buffer[position++] = value;
+        }
+
+        void put(byte[] bytes) {
+            System.arraycopy(bytes, 0, buffer, position, bytes.length);
+            position += bytes.length;
         }
 
         void putDecimal(BigDecimal value) {
@@ -167,7 +191,7 @@ public final class MetricsCodec {
         }
     }
 
-    private static long getVarlong(ByteBuffer in) {
+    static long getVarlong(ByteBuffer in) {
         long v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             byte b = in.get();

@@ -74,6 +74,16 @@ public final class MutableMetrics {
         }
     }
 
+    /**
+     * Adds another part of one record's metrics of a bucket, as when the bucket was both open and
+     * closed: counts and sums add, and it is still one distinct record.
+     */
+    public MutableMetrics addSameRecord(MutableMetrics other) {
+        add(other);
+        records = Math.min(records, 1);
+        return this;
+    }
+
     /** Counts one more distinct record. */
     public void addRecord() {
         records++;

@@ -1,8 +1,7 @@
 package io.tally.audit;
 
 import io.tally.analytics.Aggregator;
-import io.tally.analytics.MetricsCodec;
-import io.tally.analytics.MutableMetrics;
+import io.tally.analytics.StagedPartials;
 import io.tally.config.Settings;
 import io.tally.kafka.TopicReader;
 import io.tally.ledger.Ledger;
@@ -75,7 +74,7 @@ public final class Rebuilder {
     private static final class Replay {
         final Map<String, RecordState> records = new HashMap<>();
         final Set<String> history = new HashSet<>();
-        final Map<Integer, Map<String, MutableMetrics>> analytics = new HashMap<>();
+        final Map<Integer, StagedPartials> analytics = new HashMap<>();
         long transactions;
     }
 
@@ -98,9 +97,9 @@ public final class Rebuilder {
             String historyKey = History.key(key, transaction.sequence());
             replay.history.add(historyKey);
             writer.send(historyTopic, key, historyKey, record.value());
-            Map<String, MutableMetrics> partials = replay.analytics.computeIfAbsent(TallyTopics.partitionOf(key, partitions),
-                    partition -> new HashMap<>());
-            aggregator.apply(transaction, now, Aggregator.Target.of(partials));
+            StagedPartials partials = replay.analytics.computeIfAbsent(TallyTopics.partitionOf(key, partitions),
+                    partition -> StagedPartials.inMemory());
+            aggregator.apply(transaction, now, partials);
             if (++replay.transactions % 10_000 == 0) {
                 progress.accept(replay.transactions);
             }
@@ -140,14 +139,15 @@ public final class Rebuilder {
     }
 
     /** @return the partials written and the stale ones dropped */
-    private long[] writeAnalytics(Writer writer, Map<Integer, Map<String, MutableMetrics>> analytics, int partitions) {
+    private long[] writeAnalytics(Writer writer, Map<Integer, StagedPartials> analytics, int partitions) {
         String topic = ChangelogPartials.changelogTopic(settings.applicationId());
         var stored = ChangelogPartials.read(settings.kafkaClient(bootstrap), settings.applicationId(), timeout);
         long[] written = new long[2];
         for (int partition = 0; partition < partitions; partition++) {
-            Map<String, MutableMetrics> rebuilt = analytics.getOrDefault(partition, Map.of());
-            for (Map.Entry<String, MutableMetrics> entry : rebuilt.entrySet()) {
-                writer.sendTo(topic, partition, entry.getKey(), MetricsCodec.encode(entry.getValue()));
+            StagedPartials replayed = analytics.get(partition);
+            Map<String, byte[]> rebuilt = replayed == null ? Map.of() : replayed.written();
+            for (Map.Entry<String, byte[]> entry : rebuilt.entrySet()) {
+                writer.sendTo(topic, partition, entry.getKey(), entry.getValue());
                 written[0]++;
             }
             if (partition < stored.partitionCount()) {

@@ -1,12 +1,11 @@
 package io.tally.audit;
 
 import io.tally.analytics.Aggregator;
+import io.tally.analytics.StagedPartials;
 import io.tally.analytics.AnalyticsKeys;
 import io.tally.analytics.Bucket;
 import io.tally.analytics.Granularity;
 import io.tally.analytics.Metrics;
-import io.tally.analytics.MetricsCodec;
-import io.tally.analytics.MutableMetrics;
 import io.tally.config.Settings;
 import io.tally.kafka.TopicReader;
 import io.tally.ledger.Ledger;
@@ -77,13 +76,13 @@ public final class Verifier {
         Set<String> txIds = new HashSet<>();
         Instant now = Instant.now();
         Aggregator aggregator = new Aggregator(settings.analytics());
-        List<Map<String, MutableMetrics>> analytics = new ArrayList<>();
+        List<StagedPartials> analytics = new ArrayList<>();
         long[] count = new long[1];
 
         int partitions = TopicReader.readAll(settings.kafkaClient(bootstrap), TallyTopics.TRANSACTIONS, timeout, record -> {
             int partition = record.partition();
             while (analytics.size() <= partition) {
-                analytics.add(new HashMap<>());
+                analytics.add(StagedPartials.inMemory());
             }
             Transaction transaction = TallyTopology.TRANSACTION_SERDE.deserialize(TallyTopics.TRANSACTIONS, record.value());
             String key = transaction.key();
@@ -106,8 +105,7 @@ public final class Verifier {
                         + " = " + transaction.before() + " but the replay has " + state.value(transaction.field()));
             }
             replayed.put(key, ledger.evolve(state, transaction));
-            Map<String, MutableMetrics> partials = analytics.get(partition);
-            aggregator.apply(transaction, now, Aggregator.Target.of(partials));
+            aggregator.apply(transaction, now, analytics.get(partition));
             if (++count[0] % 10_000 == 0) {
                 progress.accept(count[0]);
             }
@@ -151,24 +149,21 @@ public final class Verifier {
         }
     }
 
-    private long compareAnalytics(List<Map<String, MutableMetrics>> replayed, int partitions, Instant now,
+    /** Compares bucket by bucket, so it does not matter which buckets a record still has open. */
+    private long compareAnalytics(List<StagedPartials> replayed, int partitions, Instant now,
                                   Differences differences) {
         var stored = ChangelogPartials.read(settings.kafkaClient(bootstrap), settings.applicationId(), timeout);
         long compared = 0;
         for (int partition = 0; partition < partitions; partition++) {
-            Map<String, MutableMetrics> expected = partition < replayed.size() ? replayed.get(partition) : Map.of();
-            Map<String, Metrics> actual = new TreeMap<>();
-            if (partition < stored.partitionCount()) {
-                stored.entries(partition).forEach((key, value) -> {
-                    if (!expired(key, now)) {
-                        actual.put(key, MetricsCodec.decode(value));
-                    }
-                });
-            }
-            for (Map.Entry<String, MutableMetrics> entry : expected.entrySet()) {
+            Map<String, Metrics> expected = partition < replayed.size()
+                    ? StagedPartials.logical(replayed.get(partition).written()) : Map.of();
+            Map<String, Metrics> actual = new TreeMap<>(partition < stored.partitionCount()
+                    ? StagedPartials.logical(stored.entries(partition)) : Map.of());
+            actual.keySet().removeIf(key -> expired(key, now));
+            for (Map.Entry<String, Metrics> entry : expected.entrySet()) {
                 compared++;
                 Metrics found = actual.remove(entry.getKey());
-                Metrics folded = entry.getValue().toMetrics();
+                Metrics folded = entry.getValue();
                 if (!same(found, folded)) {
                     differences.add("analytics " + entry.getKey() + " of partition " + partition + ": stored "
                             + found + " but the audit log folds to " + folded);

@@ -4,6 +4,7 @@ import io.tally.analytics.Aggregator;
 import io.tally.analytics.AnalyticsKeys;
 import io.tally.analytics.Granularity;
 import io.tally.analytics.AnalyticsSettings;
+import io.tally.analytics.OpenBuckets;
 import io.tally.ledger.Transaction;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -15,7 +16,9 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Keeps this task's partial analytics (DESIGN.md decision 7) by folding each transaction the
@@ -58,37 +61,84 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
 
     /**
      * Drops every bucket that ended longer ago than its granularity's retention, and every bucket of
-     * a resource whose analytics have been turned off.
+     * a resource whose analytics have been turned off: closed buckets under their own keys, and
+     * open ones from each record's open buckets.
      */
     private void purge(long wallClockMs) {
         // Staged changes are written first, so the ranges below see every bucket.
         store.flushCache();
         Instant now = Instant.ofEpochMilli(wallClockMs);
-        List<String> expired = new ArrayList<>();
+        int dropped = 0;
         for (String resourceField : fieldsOfResources) {
             int bar = resourceField.indexOf('|');
             String resource = resourceField.substring(0, bar);
             String field = resourceField.substring(bar + 1);
             boolean kept = settings.kept(resource);
+            // A bucket whose start is before the cut-off's bucket start has ended before the cut-off.
+            long[] before = new long[Granularity.values().length];
             for (Granularity granularity : Granularity.values()) {
-                // A bucket whose start is before the cut-off's bucket start has ended before the cut-off.
                 Instant cutoff = now.minus(settings.retention().get(granularity));
-                Instant before = kept ? granularity.bucketOf(cutoff, settings.zoneOf(resource)).startInstant() : Instant.MAX;
+                before[granularity.ordinal()] = kept
+                        ? granularity.bucketOf(cutoff, settings.zoneOf(resource)).startInstant().getEpochSecond()
+                        : Long.MAX_VALUE;
                 for (char kind : new char[] {'r', 'i'}) {
-                    String[] range = kept ? AnalyticsKeys.before(kind, resource, field, granularity, before)
+                    String[] range = kept
+                            ? AnalyticsKeys.before(kind, resource, field, granularity, Instant.ofEpochSecond(before[granularity.ordinal()]))
                             : AnalyticsKeys.all(kind, resource, field, granularity);
-                    try (KeyValueIterator<String, byte[]> old = store.range(range[0], range[1])) {
-                        // The range's end is inclusive and is itself the key of the first bucket kept.
-                        while (old.hasNext() && expired.size() < MAX_DROPPED_PER_PURGE) {
-                            KeyValue<String, byte[]> entry = old.next();
-                            if (AnalyticsKeys.startOf(entry.key).isBefore(before)) {
-                                expired.add(entry.key);
-                            }
-                        }
-                    }
+                    dropped += dropClosed(range, before[granularity.ordinal()], MAX_DROPPED_PER_PURGE - dropped);
+                }
+            }
+            dropped += dropOpen(AnalyticsKeys.opens(resource, field), before, MAX_DROPPED_PER_PURGE - dropped);
+        }
+    }
+
+    /** Deletes up to {@code most} keys of a range whose bucket starts before {@code before}; returns how many. */
+    private int dropClosed(String[] range, long before, int most) {
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> old = store.range(range[0], range[1])) {
+            // The range's end is inclusive and is itself the key of the first bucket kept.
+            while (old.hasNext() && expired.size() < most) {
+                KeyValue<String, byte[]> entry = old.next();
+                if (AnalyticsKeys.startSecondOf(entry.key) < before) {
+                    expired.add(entry.key);
                 }
             }
         }
         expired.forEach(store::delete);
+        return expired.size();
+    }
+
+    /**
+     * Drops, from the open buckets of every record in a range, each bucket that starts before its
+     * granularity's {@code before}, and deletes the records' keys left empty; returns how many
+     * buckets it dropped, at most {@code most} (a record's buckets are dropped together).
+     */
+    private int dropOpen(String[] range, long[] before, int most) {
+        Map<String, List<Granularity>> expired = new LinkedHashMap<>();
+        int count = 0;
+        try (KeyValueIterator<String, byte[]> opens = store.range(range[0], range[1])) {
+            while (opens.hasNext() && count < most) {
+                KeyValue<String, byte[]> entry = opens.next();
+                OpenBuckets open = OpenBuckets.decode(entry.value);
+                List<Granularity> old = new ArrayList<>();
+                for (Granularity granularity : Granularity.values()) {
+                    if (open.metrics(granularity) != null && open.start(granularity) < before[granularity.ordinal()]) {
+                        old.add(granularity);
+                    }
+                }
+                if (!old.isEmpty()) {
+                    expired.put(entry.key, old);
+                    count += old.size();
+                }
+            }
+        }
+        expired.forEach((key, granularities) -> {
+            OpenBuckets open = store.open(key);
+            granularities.forEach(open::drop);
+            if (open.isEmpty()) {
+                store.delete(key);
+            }
+        });
+        return count;
     }
 }

@@ -1,8 +1,10 @@
 package io.tally.stream;
 
 import io.tally.analytics.Aggregator;
-import io.tally.analytics.MetricsCodec;
+import io.tally.analytics.Metrics;
 import io.tally.analytics.MutableMetrics;
+import io.tally.analytics.OpenBuckets;
+import io.tally.analytics.StagedPartials;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -19,8 +21,6 @@ import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,29 +42,15 @@ import java.util.Map;
  * flushed. Only the stream thread reads and writes through this layer.
  */
 final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>, Aggregator.Target {
-    /** Clean aggregates kept decoded after a flush, least recently used dropped first. */
+    /** Clean values kept decoded after a flush, least recently used dropped first. */
     static final int RECENT_METRICS = 16_384;
 
     private final KeyValueStore<String, byte[]> below;
-    /** Every decoded aggregate in hand, least recently used first; the changed ones are also in {@link #changed}. */
-    private final LinkedHashMap<String, Slot> decoded = new LinkedHashMap<>(RECENT_METRICS * 4 / 3 + 1, 0.75f, true);
-    /** The aggregates changed since the last flush, each once: a change is one map lookup, not two. */
-    private final List<Slot> changed = new ArrayList<>();
-
-    /** A decoded aggregate and whether it waits to be written. */
-    private static final class Slot {
-        final String key;
-        final MutableMetrics metrics;
-        boolean changed;
-
-        Slot(String key, MutableMetrics metrics) {
-            this.key = key;
-            this.metrics = metrics;
-        }
-    }
+    private final StagedPartials staged;
 
     MetricsStore(KeyValueStore<String, byte[]> below) {
         this.below = below;
+        this.staged = new StagedPartials(below::get);
     }
 
     /** Builds the store from a builder of the store below, which must have caching disabled. */
@@ -115,64 +101,53 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
         };
     }
 
-    // Aggregator.Target: the stream thread's view.
+    // Aggregator.Target: the stream thread's view; changes are written below at the next flush.
 
-    /** A key's metrics to change in place (new and empty when it has none), written below at the next flush. */
     @Override
     public MutableMetrics update(String key) {
-        Slot slot = decoded.get(key);
-        if (slot == null) {
-            byte[] stored = below.get(key);
-            slot = new Slot(key, stored == null ? new MutableMetrics() : MetricsCodec.decodeMutable(stored));
-            decoded.put(key, slot);
-        }
-        if (!slot.changed) {
-            slot.changed = true;
-            changed.add(slot);
-        }
-        return slot.metrics;
+        return staged.update(key);
     }
 
-    /** The current metrics of a key, changed or stored, or null, without marking it changed (tests look with it). */
-    io.tally.analytics.Metrics read(String key) {
-        Slot slot = decoded.get(key);
-        if (slot != null) {
-            return slot.metrics.toMetrics();
-        }
-        byte[] stored = below.get(key);
-        return stored == null ? null : MetricsCodec.decode(stored);
+    @Override
+    public OpenBuckets open(String key) {
+        return staged.open(key);
+    }
+
+    @Override
+    public MutableMetrics take(String key) {
+        return staged.take(key);
+    }
+
+    @Override
+    public long epoch() {
+        return staged.epoch();
+    }
+
+    /** The current metrics of a bucket's key, changed or stored, or null, without marking it changed (tests look with it). */
+    Metrics read(String key) {
+        return staged.read(key);
+    }
+
+    /** A record's current open buckets, changed or stored, or null, without marking them changed. */
+    OpenBuckets readOpen(String key) {
+        return staged.readOpen(key);
     }
 
     // CachedStateStore: Kafka Streams calls flushCache before each commit.
 
     @Override
     public void flushCache() {
-        if (!changed.isEmpty()) {
-            List<KeyValue<String, byte[]>> entries = new ArrayList<>(changed.size());
-            for (Slot slot : changed) {
-                // A slot deleted by a purge since it changed is no longer staged.
-                if (slot.changed) {
-                    entries.add(KeyValue.pair(slot.key, MetricsCodec.encode(slot.metrics)));
-                }
-            }
-            below.putAll(entries);
-            // Clean only once written: a flush that failed leaves every change staged for the next.
-            changed.forEach(slot -> slot.changed = false);
-            changed.clear();
-        }
-        // Everything in hand is clean now; keep the most recently used.
-        Iterator<Slot> eldest = decoded.values().iterator();
-        for (int extra = decoded.size() - RECENT_METRICS; extra > 0; extra--) {
-            eldest.next();
-            eldest.remove();
-        }
+        staged.drain(entries -> {
+            List<KeyValue<String, byte[]>> pairs = new ArrayList<>(entries.size());
+            entries.forEach(entry -> pairs.add(KeyValue.pair(entry.getKey(), entry.getValue())));
+            below.putAll(pairs);
+        });
+        staged.keepRecent(RECENT_METRICS);
     }
 
     @Override
     public void clearCache() {
-        // The slots themselves are dropped with both collections, flags and all.
-        changed.clear();
-        decoded.clear();
+        staged.clear();
     }
 
     @Override
@@ -239,17 +214,13 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
         return below.getPosition();
     }
 
-    // For the processor's purge: the flushed entries, and deletes that also drop a staged change.
+    // For the processor's purge: the flushed entries, and deletes written at the next flush.
 
     KeyValueIterator<String, byte[]> range(String from, String to) {
         return below.range(from, to);
     }
 
     void delete(String key) {
-        Slot slot = decoded.remove(key);
-        if (slot != null) {
-            slot.changed = false;
-        }
-        below.delete(key);
+        staged.remove(key);
     }
 }

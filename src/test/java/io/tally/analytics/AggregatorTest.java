@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.zone.ZoneOffsetTransition;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -50,17 +49,17 @@ class AggregatorTest {
 
     private static Map<String, String> fold(List<Instant> instants) {
         Aggregator aggregator = new Aggregator(SETTINGS);
-        Map<String, MutableMetrics> partials = new HashMap<>();
+        StagedPartials partials = StagedPartials.inMemory();
         for (Instant at : instants) {
-            aggregator.apply(add(at), NOW, Aggregator.Target.of(partials));
+            aggregator.apply(add(at), NOW, partials);
         }
         return printable(partials);
     }
 
     private static Map<String, String> foldEachAlone(List<Instant> instants) {
-        Map<String, MutableMetrics> partials = new HashMap<>();
+        StagedPartials partials = StagedPartials.inMemory();
         for (Instant at : instants) {
-            new Aggregator(SETTINGS).apply(add(at), NOW, Aggregator.Target.of(partials));
+            new Aggregator(SETTINGS).apply(add(at), NOW, partials);
         }
         return printable(partials);
     }
@@ -70,9 +69,10 @@ class AggregatorTest {
                 BigDecimal.ONE, BigDecimal.ZERO, BigDecimal.ONE, Map.of(), 1, at, at, null);
     }
 
-    private static Map<String, String> printable(Map<String, MutableMetrics> partials) {
+    /** Bucket by bucket: which buckets a record still has open depends on the order, what they hold must not. */
+    private static Map<String, String> printable(StagedPartials partials) {
         Map<String, String> sorted = new TreeMap<>();
-        partials.forEach((key, metrics) -> sorted.put(key, metrics.toMetrics().toString()));
+        StagedPartials.logical(partials.written()).forEach((key, metrics) -> sorted.put(key, metrics.toString()));
         return sorted;
     }
 }

@@ -67,12 +67,9 @@ class AnalyticsQueriesTest {
                     log.add(transaction);
                     int partition = partitionOf(transaction.key());
                     // Through the stored bytes, as the stream's store does: the codec is part of what is checked.
-                    Map<String, MutableMetrics> touched = new HashMap<>();
-                    aggregator.apply(transaction, NOW, key -> touched.computeIfAbsent(key, absent -> {
-                        byte[] value = partials.all().get(partition).get(key);
-                        return value == null ? new MutableMetrics() : MetricsCodec.decodeMutable(value);
-                    }));
-                    touched.forEach((key, metrics) -> partials.put(partition, key, MetricsCodec.encode(metrics)));
+                    StagedPartials touched = new StagedPartials(key -> partials.all().get(partition).get(key));
+                    aggregator.apply(transaction, NOW, touched);
+                    touched.drain(entries -> entries.forEach(entry -> partials.put(partition, entry.getKey(), entry.getValue())));
                 }
             }
         }

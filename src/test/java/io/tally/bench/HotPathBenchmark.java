@@ -1,11 +1,12 @@
 package io.tally.bench;
 
 import io.tally.analytics.Aggregator;
+import io.tally.analytics.AnalyticsKeys;
+import io.tally.analytics.StagedPartials;
 import io.tally.analytics.AnalyticsSettings;
 import io.tally.analytics.Granularity;
 import io.tally.analytics.Metrics;
 import io.tally.analytics.MetricsCodec;
-import io.tally.analytics.MutableMetrics;
 import io.tally.ledger.Command;
 import io.tally.ledger.Decision;
 import io.tally.ledger.Ledger;
@@ -28,7 +29,6 @@ import org.openjdk.jmh.annotations.State;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -50,8 +50,7 @@ public class HotPathBenchmark {
     private Command add;
     private Transaction transaction;
     private Aggregator aggregator;
-    private Map<String, MutableMetrics> partials;
-    private Aggregator.Target target;
+    private StagedPartials target;
     private Metrics metrics;
     private byte[] encoded;
     private final ZoneId paris = ZoneId.of("Europe/Paris");
@@ -69,10 +68,10 @@ public class HotPathBenchmark {
         add = parser.parse("wallets/w42", commandJson).command();
         transaction = (Transaction) ledger.decide(wallet, add, NOW);
         aggregator = new Aggregator(settings.analytics());
-        partials = new HashMap<>();
-        target = Aggregator.Target.of(partials);
+        target = StagedPartials.inMemory();
         aggregator.apply(transaction, NOW, target);
-        metrics = partials.values().iterator().next().toMetrics();
+        metrics = target.read(AnalyticsKeys.resource("wallets", "balance", Granularity.DAY,
+                Granularity.DAY.bucketOf(transaction.at(), settings.analytics().zoneOf("wallets")).startInstant()));
         encoded = MetricsCodec.encode(metrics);
     }
 
@@ -93,9 +92,9 @@ public class HotPathBenchmark {
     }
 
     @Benchmark
-    public Map<String, MutableMetrics> foldIntoAnalytics() {
+    public StagedPartials foldIntoAnalytics() {
         aggregator.apply(transaction, NOW, target);
-        return partials;
+        return target;
     }
 
     @Benchmark
