@@ -47,6 +47,79 @@ class AggregatorTest {
         assertThat(fold(instants)).isEqualTo(foldEachAlone(instants));
     }
 
+    @Test
+    void aRecordsChangesInTheSameBucketsWriteOneRecordKey() {
+        Aggregator aggregator = new Aggregator(SETTINGS);
+        StagedPartials partials = StagedPartials.inMemory();
+        Instant at = Instant.parse("2011-06-01T12:00:00Z");
+        for (int i = 0; i < 3; i++) {
+            aggregator.apply(add(at.plusSeconds(i)), NOW, partials);
+        }
+
+        java.util.SortedMap<String, byte[]> stored = partials.written();
+        assertThat(stored.keySet()).filteredOn(key -> !key.startsWith("r|"))
+                .containsExactly(AnalyticsKeys.open("wallets", "balance", "w1"));
+        Metrics hour = StagedPartials.logical(stored).get(recordKey(Granularity.HOUR, at));
+        assertThat(hour.count()).isEqualTo(3);
+        assertThat(hour.records()).isEqualTo(1);
+    }
+
+    @Test
+    void aChangeInALaterBucketClosesTheEarlierOneAndALateChangeFindsIt() {
+        Aggregator aggregator = new Aggregator(SETTINGS);
+        StagedPartials partials = StagedPartials.inMemory();
+        Instant first = Instant.parse("2011-06-01T12:10:00Z");
+        Instant later = first.plus(Duration.ofHours(1));
+        aggregator.apply(add(first), NOW, partials);
+        aggregator.apply(add(later), NOW, partials);
+        aggregator.apply(add(first.plusSeconds(60)), NOW, partials);
+
+        Map<String, byte[]> stored = partials.written();
+        String closedHour = recordKey(Granularity.HOUR, first);
+        assertThat(stored).containsKey(closedHour).doesNotContainKey(recordKey(Granularity.HOUR, later));
+        assertThat(MetricsCodec.decode(stored.get(closedHour)).count()).isEqualTo(2);
+        assertThat(MetricsCodec.decode(stored.get(closedHour)).records()).isEqualTo(1);
+        Metrics resourceHour = MetricsCodec.decode(stored.get(AnalyticsKeys.resource("wallets", "balance", Granularity.HOUR,
+                Granularity.HOUR.bucketOf(first, ST_JOHNS).startInstant())));
+        assertThat(resourceHour.count()).isEqualTo(2);
+        assertThat(resourceHour.records()).as("the late change is not a new record").isEqualTo(1);
+        assertThat(fold(List.of(first, later, first.plusSeconds(60))))
+                .isEqualTo(foldEachAlone(List.of(first, first.plusSeconds(60), later)));
+    }
+
+    @Test
+    void aBucketLeftUnderItsOwnKeyByAnEarlierVersionIsTakenBackWhenItOpens() {
+        Instant at = Instant.parse("2011-06-01T12:10:00Z");
+        Instant hourStart = Granularity.HOUR.bucketOf(at, ST_JOHNS).startInstant();
+        // What a version that wrote every bucket under its own key left: one change of w1 this hour.
+        Map<String, byte[]> before = new java.util.HashMap<>();
+        MutableMetrics one = new MutableMetrics();
+        one.add(Op.ADD, BigDecimal.ONE);
+        one.addRecord();
+        before.put(recordKey(Granularity.HOUR, at), MetricsCodec.encode(one));
+        before.put(AnalyticsKeys.resource("wallets", "balance", Granularity.HOUR, hourStart), MetricsCodec.encode(one));
+        StagedPartials partials = new StagedPartials(before::get);
+
+        new Aggregator(SETTINGS).apply(add(at), NOW, partials);
+
+        List<Map.Entry<String, byte[]>> written = new java.util.ArrayList<>();
+        partials.drain(written::addAll);
+        Map<String, byte[]> after = new java.util.HashMap<>(before);
+        written.forEach(entry -> after.compute(entry.getKey(), (key, old) -> entry.getValue()));
+        after.values().removeIf(java.util.Objects::isNull);
+        assertThat(after).doesNotContainKey(recordKey(Granularity.HOUR, at));
+        Map<String, Metrics> logical = StagedPartials.logical(new java.util.TreeMap<>(after));
+        assertThat(logical.get(recordKey(Granularity.HOUR, at)).count()).isEqualTo(2);
+        assertThat(logical.get(recordKey(Granularity.HOUR, at)).records()).isEqualTo(1);
+        Metrics resource = logical.get(AnalyticsKeys.resource("wallets", "balance", Granularity.HOUR, hourStart));
+        assertThat(resource.count()).isEqualTo(2);
+        assertThat(resource.records()).as("w1 was already counted in the hour").isEqualTo(1);
+    }
+
+    private static String recordKey(Granularity granularity, Instant at) {
+        return AnalyticsKeys.record("wallets", "balance", granularity, granularity.bucketOf(at, ST_JOHNS).startInstant(), "w1");
+    }
+
     private static Map<String, String> fold(List<Instant> instants) {
         Aggregator aggregator = new Aggregator(SETTINGS);
         StagedPartials partials = StagedPartials.inMemory();

@@ -77,6 +77,39 @@ class AnalyticsQueriesTest {
         assertThat(log).hasSizeGreaterThan(4000);
     }
 
+    @Test
+    void aRecordsBucketFoundBothOpenAndClosedAddsUpAndIsOneRecord() {
+        // As a rolling upgrade from a version that kept every bucket under its own key can leave it.
+        InMemoryPartials partials = new InMemoryPartials(1, key -> 0);
+        Instant start = Granularity.HOUR.bucketOf(Instant.parse("2026-03-27T10:20:00Z"), PARIS).startInstant();
+        partials.put(0, AnalyticsKeys.record("wallets", "balance", Granularity.HOUR, start, "w1"),
+                MetricsCodec.encode(oneChange("1")));
+        OpenBuckets open = new OpenBuckets();
+        open.open(Granularity.HOUR, start.getEpochSecond(), oneChange("2"));
+        partials.put(0, AnalyticsKeys.open("wallets", "balance", "w1"), OpenBuckets.encode(open));
+        AnalyticsQueries split = new AnalyticsQueries(partials, Catalogs.ledger().resources(), SETTINGS);
+
+        Metrics hour = split.range(Subject.record("wallets", "balance", "w1"), Granularity.HOUR, start,
+                start.plusSeconds(3600), false).get(0).metrics();
+        List<Ranked> top = split.top("wallets", "balance", Granularity.HOUR, start, 10, RankBy.SUM);
+
+        assertThat(hour.count()).isEqualTo(2);
+        assertThat(hour.sum()).isEqualByComparingTo("3");
+        assertThat(hour.records()).isEqualTo(1);
+        assertThat(top).singleElement().satisfies(ranked -> {
+            assertThat(ranked.id()).isEqualTo("w1");
+            assertThat(ranked.metrics().sum()).isEqualByComparingTo("3");
+            assertThat(ranked.metrics().records()).isEqualTo(1);
+        });
+    }
+
+    private static MutableMetrics oneChange(String amount) {
+        MutableMetrics metrics = new MutableMetrics();
+        metrics.add(Op.ADD, new BigDecimal(amount));
+        metrics.addRecord();
+        return metrics;
+    }
+
     static int partitionOf(String recordKey) {
         return Math.floorMod(recordKey.hashCode(), PARTITIONS);
     }

@@ -1,6 +1,9 @@
 package io.tally.stream;
 
+import io.tally.analytics.Granularity;
 import io.tally.analytics.MetricsCodec;
+import io.tally.analytics.MutableMetrics;
+import io.tally.analytics.OpenBuckets;
 import io.tally.ledger.Op;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -118,6 +121,38 @@ class MetricsStoreTest {
         for (int i = 0; i < MetricsStore.RECENT_METRICS + 10; i++) {
             assertThat(store.update("k" + i).toMetrics().sum()).isEqualByComparingTo(BigDecimal.valueOf(i));
         }
+    }
+
+    @Test
+    void aTakenKeyIsDeletedBelowAtTheNextFlush() {
+        store.update("i|k").add(Op.ADD, BigDecimal.ONE);
+        store.flushCache();
+
+        assertThat(store.take("i|k").toMetrics().sum()).isEqualByComparingTo("1");
+        assertThat(flushed("i|k")).as("deleted at the flush, not before").isNotNull();
+        store.flushCache();
+
+        assertThat(flushed("i|k")).isNull();
+        assertThat(store.take("i|k")).isNull();
+    }
+
+    @Test
+    void aRecordsOpenBucketsAreReadBackFromBelow() {
+        store.open("o|wallets|balance|w1").open(Granularity.DAY, 1_760_000_000L, one());
+        store.flushCache();
+        store.clearCache();
+
+        OpenBuckets back = store.readOpen("o|wallets|balance|w1");
+        assertThat(back.start(Granularity.DAY)).isEqualTo(1_760_000_000L);
+        assertThat(back.metrics(Granularity.DAY).toMetrics().count()).isEqualTo(1);
+        assertThat(OpenBuckets.decode(flushed("o|wallets|balance|w1")).metrics(Granularity.DAY)).isNotNull();
+    }
+
+    private static MutableMetrics one() {
+        MutableMetrics metrics = new MutableMetrics();
+        metrics.add(Op.ADD, BigDecimal.ONE);
+        metrics.addRecord();
+        return metrics;
     }
 
     private byte[] flushed(String key) {

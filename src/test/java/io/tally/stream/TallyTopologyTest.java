@@ -385,4 +385,26 @@ class TallyTopologyTest {
         assertThat(analytics().last(AnalyticsQueries.Subject.record("wallets", "balance", "w1"), Granularity.HOUR,
                 24 * 7, later, false)).isEmpty();
     }
+
+    @Test
+    void dropsARecordsOpenBucketsOneByOneAsEachPassesItsRetention() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        sendAt("w1", "add", "1", T0);
+        String open = AnalyticsKeys.open("wallets", "balance", "w1");
+        assertThat(analyticsKeys()).contains(open);
+        MetricsStore partials = (MetricsStore) driver.getStateStore(TallyTopics.ANALYTICS_STORE);
+        assertThat(partials.readOpen(open).metrics(Granularity.HOUR)).isNotNull();
+
+        driver.advanceWallClockTime(Duration.ofDays(3));
+        driver.advanceWallClockTime(ANALYTICS.purgeInterval());
+
+        // Hours are kept two days, days thirty: only the hour is gone.
+        assertThat(partials.readOpen(open).metrics(Granularity.HOUR)).isNull();
+        assertThat(partials.readOpen(open).metrics(Granularity.DAY).toMetrics().count()).as("the create and the add").isEqualTo(2);
+
+        driver.advanceWallClockTime(Duration.ofDays(4100));
+        driver.advanceWallClockTime(ANALYTICS.purgeInterval());
+
+        assertThat(analyticsKeys()).as("every bucket of every kind is past its retention").isEmpty();
+    }
 }

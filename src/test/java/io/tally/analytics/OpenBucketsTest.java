@@ -1,0 +1,79 @@
+package io.tally.analytics;
+
+import io.tally.ledger.Op;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class OpenBucketsTest {
+    private static final long HOUR = 1_760_000_400L;
+    private static final long YEAR = 1_735_689_600L;
+
+    @Test
+    void keepsEachOpenBucketThroughItsStoredForm() {
+        OpenBuckets open = new OpenBuckets();
+        open.open(Granularity.HOUR, HOUR, metrics(Op.ADD, "12.50"));
+        // Beyond a long: the decimal goes in its two's-complement form.
+        open.open(Granularity.YEAR, YEAR, metrics(Op.SUB, "-123456789012345678901234567890.123"));
+
+        OpenBuckets back = OpenBuckets.decode(OpenBuckets.encode(open));
+
+        assertThat(back.start(Granularity.HOUR)).isEqualTo(HOUR);
+        assertThat(back.metrics(Granularity.HOUR).toMetrics()).isEqualTo(open.metrics(Granularity.HOUR).toMetrics());
+        assertThat(back.start(Granularity.YEAR)).isEqualTo(YEAR);
+        assertThat(back.metrics(Granularity.YEAR).toMetrics().sum())
+                .isEqualByComparingTo("-123456789012345678901234567890.123");
+        assertThat(back.metrics(Granularity.DAY)).isNull();
+        assertThat(back.isEmpty()).isFalse();
+    }
+
+    @Test
+    void findsOneBucketWithoutDecodingTheOthers() {
+        OpenBuckets open = new OpenBuckets();
+        open.open(Granularity.HOUR, HOUR, metrics(Op.ADD, "1"));
+        open.open(Granularity.DAY, HOUR - 3600, metrics(Op.ADD, "2"));
+        byte[] stored = OpenBuckets.encode(open);
+
+        assertThat(OpenBuckets.metricsOf(stored, Granularity.DAY, HOUR - 3600).toMetrics().sum()).isEqualByComparingTo("2");
+        assertThat(OpenBuckets.metricsOf(stored, Granularity.HOUR, HOUR).toMetrics().sum()).isEqualByComparingTo("1");
+        assertThat(OpenBuckets.metricsOf(stored, Granularity.HOUR, HOUR + 3600)).as("another hour").isNull();
+        assertThat(OpenBuckets.metricsOf(stored, Granularity.WEEK, HOUR)).as("no week open").isNull();
+    }
+
+    @Test
+    void aRecordWithEveryBucketDroppedIsEmpty() {
+        OpenBuckets open = new OpenBuckets();
+        open.open(Granularity.MONTH, HOUR, metrics(Op.ADD, "1"));
+        open.drop(Granularity.MONTH);
+
+        assertThat(open.isEmpty()).isTrue();
+        assertThat(OpenBuckets.decode(OpenBuckets.encode(open)).isEmpty()).isTrue();
+    }
+
+    @Test
+    void refusesBytesItDidNotWrite() {
+        OpenBuckets open = new OpenBuckets();
+        open.open(Granularity.HOUR, HOUR, metrics(Op.ADD, "1"));
+        byte[] stored = OpenBuckets.encode(open);
+
+        assertThatThrownBy(() -> OpenBuckets.decode(MetricsCodec.encode(metrics(Op.ADD, "1"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown format");
+        assertThatThrownBy(() -> OpenBuckets.decode(Arrays.copyOf(stored, stored.length - 3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
+        byte[] unknownGranularity = stored.clone();
+        unknownGranularity[2] = 9;
+        assertThatThrownBy(() -> OpenBuckets.decode(unknownGranularity))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown granularity");
+    }
+
+    private static MutableMetrics metrics(Op op, String amount) {
+        MutableMetrics metrics = new MutableMetrics();
+        metrics.add(op, new BigDecimal(amount));
+        metrics.addRecord();
+        return metrics;
+    }
+}
