@@ -28,10 +28,10 @@ import java.util.Map;
  * The analytics store as its processor sees it: partial metrics kept decoded, changed in place in
  * memory, and written to the persistent, changelogged store below once per key per commit.
  *
- * <p>A transaction changes ten aggregates (five granularities, the resource's and the record's),
- * and the resource's aggregates change with every transaction of the field, so writing each change
- * through — encode, serialize, cache, changelog — cost more than the ledger itself. Here a change
- * is an update of a decoded value; the changed keys are written when Kafka Streams flushes the
+ * <p>A transaction changes the resource's five buckets (one per granularity), which change with
+ * every transaction of the field, and the record's open buckets, so writing each change through —
+ * encode, serialize, cache, changelog — cost more than the ledger itself. Here a change is an
+ * update of a decoded value ({@link StagedPartials}); the changed keys are written when Kafka Streams flushes the
  * task's caches, which it does before every commit, so they reach the changelog inside the same
  * Kafka transaction as the command that caused them. A task closed without a commit drops what it
  * staged, as its transaction is aborted too.
