@@ -103,6 +103,21 @@ public final class OpenBuckets {
         return found[0];
     }
 
+    /**
+     * The granularities whose open bucket starts before {@code before[granularity.ordinal()]},
+     * read without decoding any metrics: the purge looks at every record's open buckets.
+     */
+    public static java.util.List<Granularity> startingBefore(byte[] data, long[] before) {
+        java.util.List<Granularity> old = new java.util.ArrayList<>(0);
+        read(data, (granularity, start, in) -> {
+            if (start < before[granularity.ordinal()]) {
+                old.add(granularity);
+            }
+            return false;
+        });
+        return old;
+    }
+
     /** Told each open bucket with the buffer at its metrics; answers whether to stop. */
     private interface Visitor {
         boolean visit(Granularity granularity, long start, ByteBuffer metrics);

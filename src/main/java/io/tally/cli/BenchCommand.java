@@ -158,12 +158,16 @@ final class BenchCommand implements Callable<Integer> {
                                 AnalyticsQueries.Subject.resource("wallets", "balance"));
                         QueryLatency record = QueryLatency.yearByDay(tally.analytics(),
                                 AnalyticsQueries.Subject.record("wallets", "balance", "w1"));
-                        results.put("yearByDayBuckets", resource.buckets());
+                        results.put("yearByDayBuckets", resource.rows());
                         results.put("yearByDayResourceP50Ms", resource.p50Ms());
                         results.put("yearByDayResourceP99Ms", resource.p99Ms());
                         results.put("yearByDayResourceMaxMs", resource.maxMs());
                         results.put("yearByDayRecordP50Ms", record.p50Ms());
                         results.put("yearByDayRecordP99Ms", record.p99Ms());
+                        QueryLatency top = QueryLatency.topOfToday(tally.analytics(), "wallets", "balance");
+                        results.put("topOfTodayRanked", top.rows());
+                        results.put("topOfTodayP50Ms", top.p50Ms());
+                        results.put("topOfTodayP99Ms", top.p99Ms());
                     }
                 }
             }

@@ -119,13 +119,7 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
         try (KeyValueIterator<String, byte[]> opens = store.range(range[0], range[1])) {
             while (opens.hasNext() && count < most) {
                 KeyValue<String, byte[]> entry = opens.next();
-                OpenBuckets open = OpenBuckets.decode(entry.value);
-                List<Granularity> old = new ArrayList<>();
-                for (Granularity granularity : Granularity.values()) {
-                    if (open.metrics(granularity) != null && open.start(granularity) < before[granularity.ordinal()]) {
-                        old.add(granularity);
-                    }
-                }
+                List<Granularity> old = OpenBuckets.startingBefore(entry.value, before);
                 if (!old.isEmpty()) {
                     expired.put(entry.key, old);
                     count += old.size();

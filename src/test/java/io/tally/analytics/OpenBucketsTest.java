@@ -45,6 +45,21 @@ class OpenBucketsTest {
     }
 
     @Test
+    void tellsWhichOpenBucketsStartBeforeACutOffPerGranularity() {
+        OpenBuckets open = new OpenBuckets();
+        open.open(Granularity.HOUR, HOUR, metrics(Op.ADD, "1"));
+        open.open(Granularity.YEAR, YEAR, metrics(Op.ADD, "1"));
+        long[] before = new long[Granularity.values().length];
+        java.util.Arrays.fill(before, HOUR);
+        before[Granularity.HOUR.ordinal()] = HOUR + 1;
+
+        assertThat(OpenBuckets.startingBefore(OpenBuckets.encode(open), before))
+                .containsExactly(Granularity.HOUR, Granularity.YEAR);
+        before[Granularity.HOUR.ordinal()] = HOUR;
+        assertThat(OpenBuckets.startingBefore(OpenBuckets.encode(open), before)).containsExactly(Granularity.YEAR);
+    }
+
+    @Test
     void aRecordWithEveryBucketDroppedIsEmpty() {
         OpenBuckets open = new OpenBuckets();
         open.open(Granularity.MONTH, HOUR, metrics(Op.ADD, "1"));
