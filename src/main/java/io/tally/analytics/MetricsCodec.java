@@ -31,22 +31,10 @@ public final class MetricsCodec {
     }
 
     public static byte[] encode(MutableMetrics metrics) {
-        int bound = bound(metrics);
         // Written by index into a plain array: the stream encodes thousands of these per commit.
-        Writer out = new Writer(bound);
+        Writer out = new Writer(48);
         write(metrics, out);
         return out.bytes();
-    }
-
-    /** An upper bound of the bytes {@link #write} takes for these metrics. */
-    static int bound(MutableMetrics metrics) {
-        int bound = 1 + 10 + 10 + 1 + decimalBound(metrics.sum) + decimalBound(metrics.min) + decimalBound(metrics.max);
-        for (int i = 0; i < OPS.length; i++) {
-            if (metrics.opCounts[i] > 0) {
-                bound += 1 + 10 + decimalBound(metrics.opSums[i]);
-            }
-        }
-        return bound;
     }
 
     /** Writes the metrics at the writer's position; the form is self-delimiting, so others may follow. */
@@ -115,15 +103,6 @@ public final class MetricsCodec {
         }
     }
 
-    private static int decimalBound(BigDecimal value) {
-        if (value == null) {
-            return 0;
-        }
-        // Without making the unscaled value: p digits need fewer than p / 2 + 2 bytes of two's complement.
-        int digits = value.precision();
-        return 5 + 1 + (digits <= 18 ? 10 : digits / 2 + 2);
-    }
-
     private static BigDecimal getDecimal(ByteBuffer in, boolean v1) {
         if (v1) {
             int scale = in.getInt();
@@ -141,43 +120,72 @@ public final class MetricsCodec {
         return new BigDecimal(new BigInteger(unscaled), scale);
     }
 
-    /** An array of an upper bound's size, filled from the start. */
+    /** A plain array filled from the start, grown as needed: no bounds to work out before writing. */
     static final class Writer {
-        private final byte[] buffer;
+        /** The most one call but {@link #put(byte[])} writes: a scale and a long, as varints, and a byte. */
+        private static final int MOST = 21;
+
+        private byte[] buffer;
         private int position;
 
-        Writer(int bound) {
-            buffer = new byte[bound];
+        Writer(int capacity) {
+            buffer = new byte[Math.max(capacity, MOST)];
+        }
+
+        int position() {
+            return position;
         }
 
         void put(byte value) {
+            room(1);
             buffer[position++] = value;
         }
 
         void put(byte[] bytes) {
+            room(bytes.length);
             System.arraycopy(bytes, 0, buffer, position, bytes.length);
             position += bytes.length;
         }
 
+        /** Leaves two bytes for a length known only later ({@link #putShortAt}); answers where they are. */
+        int reserveShort() {
+            room(2);
+            position += 2;
+            return position - 2;
+        }
+
+        void putShortAt(int at, int value) {
+            if (value > 0xFFFF) {
+                throw new IllegalArgumentException("an analytics value of " + value + " bytes cannot be stored");
+            }
+            buffer[at] = (byte) (value >>> 8);
+            buffer[at + 1] = (byte) value;
+        }
+
         void putDecimal(BigDecimal value) {
+            room(MOST);
             putVarlong(value.scale());
-            BigInteger unscaled = value.unscaledValue();
-            if (unscaled.bitLength() < 64) {
-                put((byte) 0);
-                putVarlong(unscaled.longValue());
-            } else {
-                byte[] bytes = unscaled.toByteArray();
+            // The same digits at scale 0: for a value held in a long, its unscaled value without a BigInteger.
+            BigDecimal digits = value.scaleByPowerOfTen(value.scale());
+            long unscaled;
+            try {
+                unscaled = digits.longValueExact();
+            } catch (ArithmeticException tooLong) {
+                byte[] bytes = value.unscaledValue().toByteArray();
                 if (bytes.length > 255) {
                     throw new IllegalArgumentException("an aggregate of more than 600 digits cannot be stored");
                 }
-                put((byte) bytes.length);
-                System.arraycopy(bytes, 0, buffer, position, bytes.length);
-                position += bytes.length;
+                buffer[position++] = (byte) bytes.length;
+                put(bytes);
+                return;
             }
+            buffer[position++] = 0;
+            putVarlong(unscaled);
         }
 
         /** Zig-zag, then seven bits a byte, low bits first. */
         void putVarlong(long value) {
+            room(10);
             long v = (value << 1) ^ (value >> 63);
             while ((v & ~0x7FL) != 0) {
                 buffer[position++] = (byte) ((v & 0x7F) | 0x80);
@@ -188,6 +196,12 @@ public final class MetricsCodec {
 
         byte[] bytes() {
             return Arrays.copyOf(buffer, position);
+        }
+
+        private void room(int more) {
+            if (position + more > buffer.length) {
+                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, position + more));
+            }
         }
     }
 

@@ -15,7 +15,8 @@ import java.nio.ByteBuffer;
  * version of Tally, which kept every bucket under its own key, is never hidden.
  *
  * <p>Stored form: format byte 3, the number of open buckets, then per bucket the granularity's
- * ordinal, the start in epoch seconds (zig-zag varint), the metrics' length and {@link MetricsCodec} bytes.
+ * ordinal, the start in epoch seconds (zig-zag varint), the metrics' length (two bytes, big-endian)
+ * and their {@link MetricsCodec} bytes.
  */
 public final class OpenBuckets {
     private static final byte FORMAT = 3;
@@ -55,13 +56,7 @@ public final class OpenBuckets {
     }
 
     public static byte[] encode(OpenBuckets open) {
-        int bound = 2;
-        for (MutableMetrics one : open.metrics) {
-            if (one != null) {
-                bound += 1 + 10 + 5 + MetricsCodec.bound(one);
-            }
-        }
-        MetricsCodec.Writer out = new MetricsCodec.Writer(bound);
+        MetricsCodec.Writer out = new MetricsCodec.Writer(256);
         out.put(FORMAT);
         int count = 0;
         for (MutableMetrics one : open.metrics) {
@@ -71,11 +66,11 @@ public final class OpenBuckets {
         for (int i = 0; i < GRANULARITIES.length; i++) {
             MutableMetrics one = open.metrics[i];
             if (one != null) {
-                byte[] bytes = MetricsCodec.encode(one);
                 out.put((byte) i);
                 out.putVarlong(open.starts[i]);
-                out.putVarlong(bytes.length);
-                out.put(bytes);
+                int length = out.reserveShort();
+                MetricsCodec.write(one, out);
+                out.putShortAt(length, out.position() - length - 2);
             }
         }
         return out.bytes();
@@ -137,9 +132,9 @@ public final class OpenBuckets {
                     throw new IllegalArgumentException("open analytics buckets of an unknown granularity " + ordinal);
                 }
                 long start = MetricsCodec.getVarlong(in);
-                int length = Math.toIntExact(MetricsCodec.getVarlong(in));
+                int length = Short.toUnsignedInt(in.getShort());
                 int next = in.position() + length;
-                if (length < 0 || next > data.length) {
+                if (next > data.length) {
                     throw new IllegalArgumentException("truncated open analytics buckets");
                 }
                 if (visitor.visit(GRANULARITIES[ordinal], start, in.slice(in.position(), length))) {

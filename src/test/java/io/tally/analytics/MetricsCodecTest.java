@@ -56,6 +56,20 @@ class MetricsCodecTest {
     }
 
     @Test
+    void writesTheSecondVersionByteForByteAsStoresHoldIt() {
+        MutableMetrics metrics = new MutableMetrics();
+        metrics.add(Op.ADD, new BigDecimal("10.00"));
+        metrics.add(Op.SUB, new BigDecimal("-2.5"));
+        // Beyond a long: the unscaled value goes as two's-complement bytes.
+        metrics.add(Op.ADD, new BigDecimal("123456789012345678901234.5"));
+        metrics.addRecord();
+
+        // The bytes an earlier release wrote for the same metrics: stored partials stay readable both ways.
+        assertThat(java.util.HexFormat.of().formatHex(MetricsCodec.encode(metrics))).isEqualTo(
+                "020602040b0a364c98227eaa6adcbda8020031020b01056e0f36a6443de2df79020104040b0a364c98227eaa6adcbea20202020031");
+    }
+
+    @Test
     void stillReadsTheFixedWidthFirstVersion() {
         // count 2, records 1, sum 7.5, min 2.5, max 5.0, one op (ADD: 2, 7.5), as version 1 wrote them.
         ByteBuffer v1 = ByteBuffer.allocate(128);
