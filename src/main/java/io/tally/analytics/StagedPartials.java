@@ -26,6 +26,8 @@ public final class StagedPartials implements Aggregator.Target {
     /** The keys changed since the last drain, each once: a change is one map lookup, not two. */
     private final List<Slot> changed = new ArrayList<>();
     private long epoch;
+    /** The decoded values' weight in metrics ({@link #weightOf}). */
+    private long weight;
 
     /** A decoded value, of one bucket or a record's open buckets, and whether it waits to be written. */
     private static final class Slot {
@@ -79,7 +81,7 @@ public final class StagedPartials implements Aggregator.Target {
         if (slot.removed || slot.metrics == null) {
             if (!slot.changed) {
                 // Most buckets opened were never closed: remembering each absence would crowd out values.
-                decoded.remove(key);
+                forget(key);
             }
             return null;
         }
@@ -130,7 +132,7 @@ public final class StagedPartials implements Aggregator.Target {
         for (Slot slot : changed) {
             slot.changed = false;
             if (slot.removed) {
-                decoded.remove(slot.key);
+                forget(slot.key);
             }
         }
         changed.clear();
@@ -184,22 +186,38 @@ public final class StagedPartials implements Aggregator.Target {
         return logical;
     }
 
-    /** Keeps at most {@code max} clean values decoded, the most recently used; changed ones stay. */
+    /**
+     * Keeps the most recently used clean values decoded, up to the memory of {@code max} metrics (a
+     * record's open buckets count as five); changed ones stay.
+     */
     public void keepRecent(int max) {
         Iterator<Slot> eldest = decoded.values().iterator();
-        for (int extra = decoded.size() - max; extra > 0 && eldest.hasNext(); ) {
-            if (!eldest.next().changed) {
+        while (weight > max && eldest.hasNext()) {
+            Slot slot = eldest.next();
+            if (!slot.changed) {
                 eldest.remove();
-                extra--;
+                weight -= weightOf(slot.key);
             }
         }
         epoch++;
+    }
+
+    /** What a key's decoded value weighs, in metrics: a record's open buckets hold up to one per granularity. */
+    private static int weightOf(String key) {
+        return AnalyticsKeys.isOpen(key) ? Granularity.values().length : 1;
+    }
+
+    private void forget(String key) {
+        if (decoded.remove(key) != null) {
+            weight -= weightOf(key);
+        }
     }
 
     /** Forgets everything in hand, staged changes included. */
     public void clear() {
         changed.clear();
         decoded.clear();
+        weight = 0;
         epoch++;
     }
 
@@ -231,6 +249,7 @@ public final class StagedPartials implements Aggregator.Target {
                 slot.removed = true;
             }
             decoded.put(key, slot);
+            weight += weightOf(key);
         }
         return slot;
     }

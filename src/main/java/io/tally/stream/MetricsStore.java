@@ -42,7 +42,7 @@ import java.util.Map;
  * flushed. Only the stream thread reads and writes through this layer.
  */
 final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>, Aggregator.Target {
-    /** Clean values kept decoded after a flush, least recently used dropped first. */
+    /** Clean metrics kept decoded after a flush (a record's open buckets count five), least recently used dropped first. */
     static final int RECENT_METRICS = 16_384;
 
     private final KeyValueStore<String, byte[]> below;
