@@ -82,7 +82,7 @@ public final class Tally implements AutoCloseable {
             String applicationServer = http == null ? null : http.advertised().host() + ":" + http.advertised().port();
             KafkaStreams streams = new KafkaStreams(
                     TallyTopology.build(ledger, settings.dedupeHorizon(), settings.maxCommandBytes(),
-                            settings.analytics(), LedgerEvents.both(metrics, applied)),
+                            settings.analytics(), LedgerEvents.both(metrics, applied), settings.syncCommitSpacing()),
                     StreamsProperties.of(settings, bootstrap, applicationServer));
             // A bug in the ledger must not be skipped over: stop this instance and let it be restarted.
             streams.setUncaughtExceptionHandler(error -> {

@@ -25,7 +25,7 @@ final class BenchSettings {
     private static Settings of(Settings base, String bootstrap, Path dataDir, Path stateDir, Integer partitions,
                                HttpSettings http) {
         return new Settings(bootstrap, 0, dataDir, "tally-bench", stateDir,
-                base.processingGuarantee(), base.commitInterval(), base.streamThreads(), partitions,
+                base.processingGuarantee(), base.commitInterval(), base.syncCommitInterval(), base.streamThreads(), partitions,
                 base.replicationFactor(), false, base.dedupeHorizon(), base.maxPendingPerRecord(), base.maxCommandBytes(),
                 base.resources(), base.analytics(), http, 0, Map.of(), base.rocksdbMemoryBytes());
     }

@@ -15,7 +15,9 @@ import java.util.Map;
  * @param embeddedPort          port of the embedded broker (0 picks a free one)
  * @param dataDir               where the embedded broker keeps its log
  * @param stateDir              Kafka Streams state directory
- * @param commitInterval        how often Kafka Streams commits; with exactly-once this bounds how long a sync write waits
+ * @param commitInterval        how often Kafka Streams commits
+ * @param syncCommitInterval    the least time between the commits that sync writes ask for (their
+ *                              commands carry a header); at or above commitInterval they wait for the regular commit
  * @param topicPartitions       forces the partition count of every declared topic, or null to use topics/
  * @param replicationFactor     replication of Kafka Streams' internal topics (changelogs)
  * @param applyTopics           create or update the topics from topics/ on start
@@ -37,6 +39,7 @@ public record Settings(
         Path stateDir,
         String processingGuarantee,
         Duration commitInterval,
+        Duration syncCommitInterval,
         int streamThreads,
         Integer topicPartitions,
         int replicationFactor,
@@ -63,25 +66,35 @@ public record Settings(
         return config;
     }
 
+    /**
+     * How far apart the stream threads space the commits that sync writes ask for, or zero when
+     * sync writes wait for the regular commit: when the prompt commits would be no sooner, or
+     * without exactly-once, where nothing waits for a commit to become visible.
+     */
+    public Duration syncCommitSpacing() {
+        boolean exactlyOnce = processingGuarantee.startsWith("exactly_once");
+        return exactlyOnce && syncCommitInterval.compareTo(commitInterval) < 0 ? syncCommitInterval : Duration.ZERO;
+    }
+
     public boolean embedded() {
         return bootstrapServers == null;
     }
 
     public Settings withApplyTopics(boolean apply) {
         return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
-                commitInterval, streamThreads, topicPartitions, replicationFactor, apply, dedupeHorizon,
+                commitInterval, syncCommitInterval, streamThreads, topicPartitions, replicationFactor, apply, dedupeHorizon,
                 maxPendingPerRecord, maxCommandBytes, resources, analytics, http, standbyReplicas, kafkaProperties, rocksdbMemoryBytes);
     }
 
     public Settings withHttp(HttpSettings settings) {
         return new Settings(bootstrapServers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
-                commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
+                commitInterval, syncCommitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
                 maxPendingPerRecord, maxCommandBytes, resources, analytics, settings, standbyReplicas, kafkaProperties, rocksdbMemoryBytes);
     }
 
     public Settings withBootstrapServers(String servers) {
         return new Settings(servers, embeddedPort, dataDir, applicationId, stateDir, processingGuarantee,
-                commitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
+                commitInterval, syncCommitInterval, streamThreads, topicPartitions, replicationFactor, applyTopics, dedupeHorizon,
                 maxPendingPerRecord, maxCommandBytes, resources, analytics, http, standbyReplicas, kafkaProperties, rocksdbMemoryBytes);
     }
 }

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
 /** Validates a settings tree (scalars as text) into {@link Settings}; every error names its key. */
 final class SettingsParser {
     private static final Set<String> TOP_LEVEL = Set.of("bootstrapServers", "embeddedPort", "dataDir",
-            "applicationId", "stateDir", "processingGuarantee", "commitInterval", "streamThreads", "topicPartitions",
+            "applicationId", "stateDir", "processingGuarantee", "commitInterval", "syncCommitInterval", "streamThreads", "topicPartitions",
             "replicationFactor", "applyTopics", "dedupeHorizon", "maxPendingPerRecord", "maxCommandBytes", "resources",
             "analytics", "http", "standbyReplicas", "kafkaPropertiesFile",
             "rocksdbMemoryBytes");
@@ -43,6 +43,9 @@ final class SettingsParser {
     private static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final int MAX_SCALE = 18;
+    /** The Kafka Streams property of its producers' transaction timeout, and Kafka Streams' default for it. */
+    private static final String TRANSACTION_TIMEOUT = "producer.transaction.timeout.ms";
+    private static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
     private SettingsParser() {
     }
@@ -51,7 +54,7 @@ final class SettingsParser {
         checkKeys("", tree, TOP_LEVEL);
         String bootstrap = text(tree, "bootstrapServers");
         String partitions = text(tree, "topicPartitions");
-        return new Settings(
+        Settings settings = new Settings(
                 bootstrap.isBlank() ? null : bootstrap.trim(),
                 integer(tree, "embeddedPort", 0, 65535),
                 Path.of(nonBlank(tree, "dataDir")),
@@ -59,6 +62,7 @@ final class SettingsParser {
                 Path.of(nonBlank(tree, "stateDir")),
                 guarantee(tree),
                 duration(tree, "commitInterval", Duration.ofMillis(1)),
+                duration(tree, "syncCommitInterval", Duration.ofMillis(1)),
                 integer(tree, "streamThreads", 1, 64),
                 partitions.isBlank() ? null : integer(tree, "topicPartitions", 1, 10_000),
                 replicationFactor(tree),
@@ -72,6 +76,32 @@ final class SettingsParser {
                 integer(tree, "standbyReplicas", 0, 10),
                 kafkaProperties(text(tree, "kafkaPropertiesFile")),
                 integer(tree, "rocksdbMemoryBytes", 0, Integer.MAX_VALUE));
+        checkCommitWithinTransactionTimeout(settings);
+        return settings;
+    }
+
+    /**
+     * Under exactly-once a transaction stays open from one commit to the next, and the broker
+     * aborts one left open longer than the transaction timeout: Kafka Streams refuses to start
+     * with a longer commit interval, so it is refused here, by name, instead.
+     */
+    private static void checkCommitWithinTransactionTimeout(Settings settings) {
+        if (!settings.processingGuarantee().startsWith("exactly_once")) {
+            return;
+        }
+        String configured = settings.kafkaProperties().get(TRANSACTION_TIMEOUT);
+        long timeoutMs;
+        try {
+            timeoutMs = configured == null ? DEFAULT_TRANSACTION_TIMEOUT_MS : Long.parseLong(configured.trim());
+        } catch (NumberFormatException e) {
+            throw new SettingsException("kafkaPropertiesFile", TRANSACTION_TIMEOUT + " is not a number of milliseconds: '"
+                    + configured + "'");
+        }
+        if (settings.commitInterval().toMillis() > timeoutMs) {
+            throw new SettingsException("commitInterval", "must not be longer than the transaction timeout under "
+                    + settings.processingGuarantee() + " (" + timeoutMs + " ms; " + TRANSACTION_TIMEOUT
+                    + " in kafkaPropertiesFile raises it), got " + settings.commitInterval().toMillis() + " ms");
+        }
     }
 
     /** The Kafka client properties in a Java properties file, or none when no file is named. */

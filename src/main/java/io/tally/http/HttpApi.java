@@ -48,6 +48,7 @@ import java.util.concurrent.TimeoutException;
 public final class HttpApi implements AutoCloseable {
     private final Settings settings;
     private final int partitions;
+    private static final byte[] SYNC_HEADER_VALUE = {'1'};
     private final KafkaProducer<String, byte[]> producer;
     private final CommittedOutcomes outcomes;
     private final Forwarder forwarder;
@@ -306,7 +307,7 @@ public final class HttpApi implements AutoCloseable {
         CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(id + TransfersHandler.CREDIT) : null;
         CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(id + TransfersHandler.REFUND) : null;
         try {
-            produce(ctx, RecordKey.of(source.name(), from.get("id").asText()), command);
+            produce(ctx, RecordKey.of(source.name(), from.get("id").asText()), command, sync);
             if (!sync) {
                 ctx.status(202).json(Map.of("transferId", id, "state", "pending"));
                 return;
@@ -528,7 +529,7 @@ public final class HttpApi implements AutoCloseable {
         String key = RecordKey.of(resource.name(), command.get("id").asText());
         CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(txId) : null;
         try {
-            produce(ctx, key, command);
+            produce(ctx, key, command, sync);
         } catch (ApiError e) {
             outcomes.forget(txId);
             throw e;
@@ -569,11 +570,17 @@ public final class HttpApi implements AutoCloseable {
     /**
      * Writes a command and waits for Kafka to have it; a failure is a 503 (nothing was written, or it
      * may retry). The answer carries the command's place on the log as its consistency token
-     * (header {@link ConsistencyToken#HEADER}): a read that passes it sees this write.
+     * (header {@link ConsistencyToken#HEADER}): a read that passes it sees this write. A sync write's
+     * command carries the header that asks the stream to commit promptly ({@link TallyTopics#SYNC_HEADER}).
      */
-    private void produce(Context ctx, String key, ObjectNode command) throws Exception {
+    private void produce(Context ctx, String key, ObjectNode command, boolean sync) throws Exception {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(TallyTopics.COMMANDS, key,
+                Json.MAPPER.writeValueAsBytes(command));
+        if (sync) {
+            record.headers().add(TallyTopics.SYNC_HEADER, SYNC_HEADER_VALUE);
+        }
         try {
-            var written = producer.send(new ProducerRecord<>(TallyTopics.COMMANDS, key, Json.MAPPER.writeValueAsBytes(command)))
+            var written = producer.send(record)
                     .get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
             ctx.header(ConsistencyToken.HEADER, new ConsistencyToken(written.partition(), written.offset()).toString());
         } catch (ExecutionException | TimeoutException e) {

@@ -48,6 +48,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private final LedgerEvents events;
     /** Whether a resource keeps analytics; the others' transactions are not passed on to them. */
     private final Predicate<String> analyticsKept;
+    private final SyncCommits syncCommits;
 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> records;
@@ -60,7 +61,8 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private final Set<String> deletedUnpublished = new HashSet<>();
 
     LedgerProcessor(Ledger ledger, CommandParser parser, Duration dedupeHorizon, int maxPayloadBytes, LedgerEvents events,
-                    Predicate<String> analyticsKept) {
+                    Predicate<String> analyticsKept, SyncCommits.Spacing syncCommitSpacing) {
+        this.syncCommits = new SyncCommits(syncCommitSpacing);
         this.events = events;
         this.analyticsKept = analyticsKept;
         this.ledger = ledger;
@@ -81,6 +83,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         recent.clear();
         deletedUnpublished.clear();
         publishOnFlush(context);
+        syncCommits.init(context);
     }
 
     /**
@@ -124,6 +127,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     @Override
     public void process(Record<String, byte[]> record) {
         decide(record);
+        syncCommits.processed(record.headers());
         context.recordMetadata().ifPresent(source -> events.processed(source.partition(), source.offset()));
     }
 

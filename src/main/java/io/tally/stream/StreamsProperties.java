@@ -9,6 +9,9 @@ import java.util.Properties;
 
 /** Kafka Streams configuration from Tally's settings; every option that changes behaviour is set here explicitly. */
 public final class StreamsProperties {
+    /** Kafka Streams' own {@code poll.ms}. */
+    private static final long DEFAULT_POLL_MS = 100;
+
     private StreamsProperties() {
     }
 
@@ -57,6 +60,12 @@ public final class StreamsProperties {
         // thread sends a fetch every 10 ms rather than every 500 ms.
         props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), 64 * 1024);
         props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
+        // A sync write held back by the spacing of prompt commits is committed by a punctuation,
+        // which runs only between polls: an idle thread must not block in poll for longer.
+        long spacing = settings.syncCommitSpacing().toMillis();
+        if (spacing > 0 && spacing < DEFAULT_POLL_MS) {
+            props.put(StreamsConfig.POLL_MS_CONFIG, spacing);
+        }
         return props;
     }
 }

@@ -10,6 +10,11 @@ public final class TallyTopics {
     public static final String TRANSACTIONS = "tally.transactions";
     public static final String REJECTIONS = "tally.rejections";
     public static final String RECORDS = "tally.records";
+    /**
+     * A header of a command on {@link #COMMANDS} whose producer waits for its committed outcome:
+     * the stream commits soon after it instead of at the next commit interval (its value is ignored).
+     */
+    public static final String SYNC_HEADER = "tally-sync";
 
     /** The consolidated records, queryable; the query layer reads it under this name. */
     public static final String RECORDS_STORE = "tally-records";

@@ -46,16 +46,22 @@ public final class TallyTopology {
      */
     public static Topology build(Ledger ledger, Duration dedupeHorizon, int maxCommandBytes,
                                  AnalyticsSettings analytics) {
-        return build(ledger, dedupeHorizon, maxCommandBytes, analytics, LedgerEvents.NONE);
+        return build(ledger, dedupeHorizon, maxCommandBytes, analytics, LedgerEvents.NONE, Duration.ZERO);
     }
 
-    /** @param events told of every decision, for metrics */
+    /**
+     * @param events            told of every decision, for metrics
+     * @param syncCommitSpacing the least time between the commits that commands awaited by a sync
+     *                          write ask for ({@link SyncCommits}); zero: they wait for the regular commit
+     */
     public static Topology build(Ledger ledger, Duration dedupeHorizon, int maxCommandBytes,
-                                 AnalyticsSettings analytics, LedgerEvents events) {
+                                 AnalyticsSettings analytics, LedgerEvents events, Duration syncCommitSpacing) {
         CommandParser parser = new CommandParser(maxCommandBytes);
+        SyncCommits.Spacing spacing = new SyncCommits.Spacing(syncCommitSpacing);
         Topology topology = new Topology();
         topology.addSource(COMMANDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TallyTopics.COMMANDS);
-        topology.addProcessor(LEDGER, () -> new LedgerProcessor(ledger, parser, dedupeHorizon, maxCommandBytes, events, analytics::kept),
+        topology.addProcessor(LEDGER, () -> new LedgerProcessor(ledger, parser, dedupeHorizon, maxCommandBytes, events, analytics::kept,
+                        spacing),
                 COMMANDS_SOURCE);
         // The records store holds each record as the exact JSON published on tally.records, so a
         // state is serialized once per change and queries can answer with the stored bytes.

@@ -31,6 +31,7 @@ class SettingsTest {
         assertThat(settings.processingGuarantee()).isEqualTo("exactly_once_v2");
         assertThat(settings.dedupeHorizon()).isEqualTo(Duration.ofHours(24));
         assertThat(settings.commitInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(settings.syncCommitSpacing()).isEqualTo(settings.syncCommitInterval()).isLessThan(settings.commitInterval());
         assertThat(settings.topicPartitions()).isNull();
         assertThat(settings.resources()).containsOnlyKeys("wallets", "counters");
         ResourceSpec counters = settings.resources().get("counters");
@@ -167,5 +168,23 @@ class SettingsTest {
                 .isInstanceOf(SettingsException.class).hasMessageContaining("kafkaPropertiesFile").hasMessageContaining("cannot read");
         assertThatThrownBy(() -> SettingsLoader.load(null, Map.of("TALLY_HTTP_READ_TOKEN", "short"), Map.of()))
                 .isInstanceOf(SettingsException.class).hasMessageContaining("http.readToken");
+    }
+
+    @Test
+    void aCommitIntervalLongerThanTheTransactionTimeoutIsRefusedUnderExactlyOnce(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("commitInterval", "1m")))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageStartingWith("commitInterval: must not be longer than the transaction timeout")
+                .hasMessageContaining("10000 ms");
+        assertThat(SettingsLoader.fromMap(Map.of("commitInterval", "1m", "processingGuarantee", "at_least_once"))
+                .commitInterval()).isEqualTo(Duration.ofMinutes(1));
+
+        Path properties = dir.resolve("kafka.properties");
+        Files.writeString(properties, "producer.transaction.timeout.ms=900000\n");
+        assertThat(SettingsLoader.fromMap(Map.of("commitInterval", "10m", "kafkaPropertiesFile", properties.toString()))
+                .commitInterval()).isEqualTo(Duration.ofMinutes(10));
+        Files.writeString(properties, "producer.transaction.timeout.ms=soon\n");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("kafkaPropertiesFile", properties.toString())))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("producer.transaction.timeout.ms");
     }
 }

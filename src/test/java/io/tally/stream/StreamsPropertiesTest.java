@@ -25,4 +25,13 @@ class StreamsPropertiesTest {
         assertThat(of(Map.of()).get(StreamsConfig.mainConsumerPrefix(
                 org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG))).isEqualTo(10);
     }
+
+    @Test
+    void anIdleThreadPollsNoLongerThanTheSpacingOfPromptCommits() {
+        assertThat(of(Map.of("syncCommitInterval", "20ms")).get(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(20L);
+        assertThat(of(Map.of("syncCommitInterval", "100ms")).get(StreamsConfig.POLL_MS_CONFIG))
+                .as("prompt commits off: Kafka Streams' own poll.ms").isNull();
+        assertThat(of(Map.of("syncCommitInterval", "20ms", "processingGuarantee", "at_least_once"))
+                .get(StreamsConfig.POLL_MS_CONFIG)).as("nothing waits for a commit without exactly-once").isNull();
+    }
 }
