@@ -1,13 +1,15 @@
 package io.tally.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,6 +30,12 @@ import java.util.function.IntFunction;
  * wall-clock schedule whatever the answers do, and each latency counts from the request's
  * scheduled time, so a slow service shows as latency instead of quietly lowering the offered
  * rate), and a closed loop of a few concurrent readers for reads.
+ *
+ * <p>Requests go out on the JDK's {@link HttpURLConnection}, on kept-alive connections: the
+ * sending thread writes the request and reads the answer itself. The JDK's {@code HttpClient}
+ * passes each request through its selector and executor threads as well, and took 40% of this
+ * two-core machine at 2,000 writes/s, time the service under test then did not have
+ * (docs/BENCHMARKS.md).
  */
 final class HttpLoad implements AutoCloseable {
     /** More than the service's sync timeout (10s by default), so its 504 is what gets counted. */
@@ -39,33 +47,51 @@ final class HttpLoad implements AutoCloseable {
      */
     private static final int MAX_IN_FLIGHT = 20_000;
 
+    private static final int CONNECT_TIMEOUT_MS = 5_000;
+
     /**
-     * Threads that send and wait, each on a kept-alive connection. Blocking sends, not sendAsync:
-     * the JDK client completes every sendAsync on CompletableFuture's default executor, which on
-     * a machine of two cores starts a new thread per response, and against a handler that answers
-     * at once 500 requests a second then queued for seconds in the client (blocking senders: a
-     * few milliseconds). The generator would have been measured instead of the service. A request
-     * waiting for a free sender still counts from its scheduled time.
+     * Threads that send and wait, each on a kept-alive connection. A request waiting for a free
+     * sender still counts from its scheduled time.
      */
     private static final int SENDERS = 1024;
 
-    private final ExecutorService io = Executors.newFixedThreadPool(4, daemon("tally-bench-http"));
+    static {
+        // Connections kept alive per server for reuse (the JDK keeps 5 by default, and closed the
+        // rest after each answer: a new connection per request at any real concurrency).
+        System.setProperty("http.maxConnections", String.valueOf(SENDERS));
+    }
+
     private final ExecutorService senders = Executors.newFixedThreadPool(SENDERS, daemon("tally-bench-sender"));
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).executor(io).build();
+
+    /** A request of the load: a GET when {@code body} is null, else a POST of that JSON. */
+    record Request(URI uri, byte[] body) {
+        static Request get(URI uri) {
+            return new Request(uri, null);
+        }
+
+        static Request postJson(URI uri, String json) {
+            return new Request(uri, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
 
     /** What one load run saw: latencies of the successful answers, and every other outcome by kind. */
-    record Outcome(Latencies latencies, long sent, Map<String, Long> errors, double achievedPerSecond) {
+    record Outcome(Latencies latencies, long sent, Map<String, Long> errors, double achievedPerSecond,
+                   List<Double> p99MsPerWindow) {
     }
+
+    /** The width of the windows an open loop's p99 is also given for, by scheduled time: transients show. */
+    static final Duration WINDOW = Duration.ofSeconds(10);
 
     /**
      * Sends {@code rate × duration} requests made by {@code request} at evenly spaced scheduled
      * times, and waits for every answer (or its timeout).
      */
-    Outcome openLoop(int rate, Duration duration, IntFunction<HttpRequest> request, Progress progress)
+    Outcome openLoop(int rate, Duration duration, IntFunction<Request> request, Progress progress)
             throws InterruptedException {
         int total = (int) Math.max(1, rate * duration.toMillis() / 1000);
+        // By request, in schedule order; -1 for a request that got no successful answer.
         long[] nanos = new long[total];
+        Arrays.fill(nanos, -1);
         AtomicInteger recorded = new AtomicInteger();
         Map<String, LongAdder> errors = new ConcurrentHashMap<>();
         Semaphore outstanding = new Semaphore(MAX_IN_FLIGHT);
@@ -82,22 +108,21 @@ final class HttpLoad implements AutoCloseable {
                 answered.countDown();
                 continue;
             }
-            HttpRequest next = request.apply(i);
+            Request next = request.apply(i);
+            int index = i;
             senders.execute(() -> {
                 try {
-                    HttpResponse<Void> response = client.send(next, HttpResponse.BodyHandlers.discarding());
+                    int status = send(next);
                     long now = System.nanoTime();
-                    if (response.statusCode() / 100 == 2) {
-                        nanos[recorded.getAndIncrement()] = now - scheduled;
+                    if (status / 100 == 2) {
+                        nanos[index] = now - scheduled;
+                        recorded.incrementAndGet();
                     } else {
-                        count(errors, String.valueOf(response.statusCode()));
+                        count(errors, String.valueOf(status));
                     }
                     lastAnswer.accumulateAndGet(now, Math::max);
                 } catch (IOException e) {
                     count(errors, kind(e));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    count(errors, "interrupted");
                 } finally {
                     outstanding.release();
                     answered.countDown();
@@ -110,8 +135,25 @@ final class HttpLoad implements AutoCloseable {
         }
         progress.done();
         double seconds = Math.max(1e-9, (lastAnswer.get() - start) / 1e9);
-        return new Outcome(new Latencies(nanos, recorded.get()), total, sorted(errors),
-                Math.round(recorded.get() / seconds * 10) / 10.0);
+        List<Double> windows = new ArrayList<>();
+        int perWindow = (int) Math.max(1, rate * WINDOW.toMillis() / 1000);
+        for (int from = 0; from < total; from += perWindow) {
+            windows.add(answered(nanos, from, Math.min(total, from + perWindow)).percentileMs(99));
+        }
+        return new Outcome(answered(nanos, 0, total), total, sorted(errors),
+                Math.round(recorded.get() / seconds * 10) / 10.0, windows);
+    }
+
+    /** The latencies of the requests {@code from}..{@code to} (exclusive) that were answered. */
+    private static Latencies answered(long[] nanos, int from, int to) {
+        long[] kept = new long[to - from];
+        int count = 0;
+        for (int i = from; i < to; i++) {
+            if (nanos[i] >= 0) {
+                kept[count++] = nanos[i];
+            }
+        }
+        return new Latencies(kept, count);
     }
 
     /** {@code requests} GETs of {@code uris} in turn by {@code concurrency} readers, each waiting for its answer. */
@@ -126,19 +168,19 @@ final class HttpLoad implements AutoCloseable {
             for (int r = 0; r < concurrency; r++) {
                 readers.execute(() -> {
                     for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                        HttpRequest get = HttpRequest.newBuilder(uris.get(i % uris.size())).timeout(REQUEST_TIMEOUT).build();
+                        Request get = Request.get(uris.get(i % uris.size()));
                         long sent = System.nanoTime();
                         try {
-                            HttpResponse<Void> response = client.send(get, HttpResponse.BodyHandlers.discarding());
-                            if (response.statusCode() == 200) {
+                            int status = send(get);
+                            if (status == 200) {
                                 nanos[recorded.getAndIncrement()] = System.nanoTime() - sent;
                             } else {
-                                count(errors, String.valueOf(response.statusCode()));
+                                count(errors, String.valueOf(status));
                             }
                         } catch (IOException e) {
                             count(errors, kind(e));
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
+                        }
+                        if (Thread.currentThread().isInterrupted()) {
                             return;
                         }
                     }
@@ -154,29 +196,49 @@ final class HttpLoad implements AutoCloseable {
         progress.done();
         double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         return new Outcome(new Latencies(nanos, recorded.get()), requests, sorted(errors),
-                Math.round(recorded.get() / seconds * 10) / 10.0);
+                Math.round(recorded.get() / seconds * 10) / 10.0, List.of());
     }
 
-    static HttpRequest.Builder request(URI uri) {
-        return HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT);
+    /**
+     * Sends one request and reads its answer to the end, so that the connection goes back to the
+     * JDK's keep-alive cache for the next request of this thread; returns the status.
+     */
+    private static int send(Request request) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) request.uri().toURL().openConnection();
+        connection.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        connection.setReadTimeout((int) REQUEST_TIMEOUT.toMillis());
+        if (request.body() != null) {
+            connection.setRequestMethod("POST");
+            connection.setDoOutput(true);
+            connection.setRequestProperty("Content-Type", "application/json");
+            connection.setFixedLengthStreamingMode(request.body().length);
+            try (OutputStream out = connection.getOutputStream()) {
+                out.write(request.body());
+            }
+        }
+        int status = connection.getResponseCode();
+        InputStream answer = status < 400 ? connection.getInputStream() : connection.getErrorStream();
+        if (answer != null) {
+            try (answer) {
+                answer.transferTo(OutputStream.nullOutputStream());
+            }
+        }
+        return status;
     }
 
     @Override
     public void close() {
         senders.shutdownNow();
-        io.shutdownNow();
     }
 
-    private static String kind(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
-        if (cause instanceof HttpTimeoutException) {
+    private static String kind(IOException error) {
+        if (error instanceof SocketTimeoutException) {
             return "timeout";
         }
-        if (cause instanceof ConnectException) {
+        if (error instanceof ConnectException) {
             return "connect";
         }
-        return cause instanceof IOException ? "io" : cause.getClass().getSimpleName();
+        return "io";
     }
 
     private static void count(Map<String, LongAdder> errors, String kind) {

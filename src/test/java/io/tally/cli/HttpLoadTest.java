@@ -1,0 +1,120 @@
+package io.tally.cli;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The load generator against a JDK server on a free port of 127.0.0.1. */
+class HttpLoadTest {
+    private static final String BODY = "{\"amount\":\"1.25\"}";
+
+    private final Map<String, Integer> bodies = new ConcurrentHashMap<>();
+    private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+    private HttpServer server;
+    private URI base;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(8));
+        server.createContext("/ok", exchange -> {
+            clientPorts.add(exchange.getRemoteAddress().getPort());
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            bodies.merge(exchange.getRequestMethod() + " " + body, 1, Integer::sum);
+            answer(exchange, 200, "{}");
+        });
+        server.createContext("/missing", exchange -> answer(exchange, 404, "{\"error\":\"NOT_FOUND\"}"));
+        server.start();
+        base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.stop(0);
+    }
+
+    @Test
+    void anOpenLoopSendsEveryScheduledPostOnKeptAliveConnections() throws InterruptedException {
+        HttpLoad.Outcome outcome;
+        try (HttpLoad load = new HttpLoad()) {
+            outcome = load.openLoop(200, Duration.ofSeconds(1),
+                    i -> HttpLoad.Request.postJson(base.resolve("/ok"), BODY), quiet(200));
+        }
+
+        assertThat(outcome.sent()).isEqualTo(200);
+        assertThat(outcome.errors()).isEmpty();
+        assertThat(outcome.latencies().count()).isEqualTo(200);
+        assertThat(bodies).containsExactly(Map.entry("POST " + BODY, 200));
+        assertThat(outcome.p99MsPerWindow()).hasSize(1)
+                .allSatisfy(p99 -> assertThat(p99).isEqualTo(outcome.latencies().percentileMs(99)));
+        assertThat(clientPorts).as("connections are reused, not opened per request").hasSizeLessThan(100);
+    }
+
+    @Test
+    void answersOtherThanSuccessAreCountedByStatusAndLeftOutOfTheLatencies() throws InterruptedException {
+        HttpLoad.Outcome outcome;
+        try (HttpLoad load = new HttpLoad()) {
+            outcome = load.openLoop(100, Duration.ofSeconds(1),
+                    i -> HttpLoad.Request.postJson(base.resolve(i % 4 == 0 ? "/missing" : "/ok"), BODY), quiet(100));
+        }
+
+        assertThat(outcome.errors()).containsExactly(Map.entry("404", 25L));
+        assertThat(outcome.latencies().count()).isEqualTo(75);
+    }
+
+    @Test
+    void aClosedLoopReadsEachUriInTurn() throws InterruptedException {
+        HttpLoad.Outcome outcome;
+        try (HttpLoad load = new HttpLoad()) {
+            outcome = load.closedLoop(4, 60, List.of(base.resolve("/ok"), base.resolve("/missing")), quiet(60));
+        }
+
+        assertThat(outcome.sent()).isEqualTo(60);
+        assertThat(outcome.latencies().count()).isEqualTo(30);
+        assertThat(outcome.errors()).containsExactly(Map.entry("404", 30L));
+        assertThat(bodies).containsExactly(Map.entry("GET ", 30));
+    }
+
+    @Test
+    void aRefusedConnectionIsCountedAsSuch() throws InterruptedException {
+        int port = server.getAddress().getPort();
+        server.stop(0);
+        HttpLoad.Outcome outcome;
+        try (HttpLoad load = new HttpLoad()) {
+            outcome = load.closedLoop(1, 3, List.of(URI.create("http://127.0.0.1:" + port + "/ok")), quiet(3));
+        }
+
+        assertThat(outcome.errors()).containsExactly(Map.entry("connect", 3L));
+        assertThat(outcome.latencies().count()).isZero();
+    }
+
+    private static void answer(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (var out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static Progress quiet(long total) {
+        return new Progress("test", total, new PrintStream(new ByteArrayOutputStream()), false, System::nanoTime);
+    }
+}
