@@ -1,6 +1,9 @@
 package io.tally.http;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.tally.ledger.Transaction;
+import io.tally.stream.Json;
 import io.tally.stream.RejectionRecord;
 import io.tally.stream.TallyTopics;
 import io.tally.stream.TallyTopology;
@@ -14,6 +17,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,28 +123,54 @@ final class CommittedOutcomes implements AutoCloseable {
         if ((waiting.isEmpty() && watchers.isEmpty()) || record.value() == null) {
             return;
         }
-        Outcome outcome;
-        String txId;
-        if (record.topic().equals(TallyTopics.TRANSACTIONS)) {
-            Transaction transaction = TallyTopology.TRANSACTION_SERDE.deserialize(record.topic(), record.value());
-            outcome = new Applied(transaction);
-            txId = transaction.txId();
-            for (Consumer<Transaction> watcher : watchers) {
-                try {
-                    watcher.accept(transaction);
-                } catch (RuntimeException e) {
-                    LOG.warn("a change watcher failed and was dropped: {}", e.toString());
-                    watchers.remove(watcher);
-                }
+        boolean transaction = record.topic().equals(TallyTopics.TRANSACTIONS);
+        if (!transaction || watchers.isEmpty()) {
+            // Every instance reads every outcome of the deployment, and most are some other
+            // instance's writes: the id alone decides whether the whole value is needed.
+            String txId = txId(record.value());
+            CompletableFuture<Outcome> future = txId == null ? null : waiting.remove(txId);
+            if (future != null) {
+                future.complete(transaction
+                        ? new Applied(TallyTopology.TRANSACTION_SERDE.deserialize(record.topic(), record.value()))
+                        : new Refused(TallyTopology.REJECTION_SERDE.deserialize(record.topic(), record.value())));
             }
-        } else {
-            RejectionRecord rejection = TallyTopology.REJECTION_SERDE.deserialize(record.topic(), record.value());
-            outcome = new Refused(rejection);
-            txId = rejection.txId();
+            return;
         }
-        CompletableFuture<Outcome> future = txId == null ? null : waiting.remove(txId);
+        Transaction applied = TallyTopology.TRANSACTION_SERDE.deserialize(record.topic(), record.value());
+        for (Consumer<Transaction> watcher : watchers) {
+            try {
+                watcher.accept(applied);
+            } catch (RuntimeException e) {
+                LOG.warn("a change watcher failed and was dropped: {}", e.toString());
+                watchers.remove(watcher);
+            }
+        }
+        CompletableFuture<Outcome> future = applied.txId() == null ? null : waiting.remove(applied.txId());
         if (future != null) {
-            future.complete(outcome);
+            future.complete(new Applied(applied));
+        }
+    }
+
+    /**
+     * The top-level {@code txId} of a transaction or rejection, read without decoding the rest;
+     * null when it has none or the value is not a JSON object.
+     */
+    static String txId(byte[] value) {
+        try (JsonParser parser = Json.MAPPER.getFactory().createParser(value)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                boolean wanted = "txId".equals(parser.currentName());
+                JsonToken token = parser.nextToken();
+                if (wanted) {
+                    return token == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
         }
     }
 
