@@ -61,9 +61,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--http-seconds", defaultValue = "20", description = "How long each HTTP rate is offered (default ${DEFAULT-VALUE}).")
     int httpSeconds;
 
-    @Option(names = "--http-warm-up-seconds", defaultValue = "30", description = "How long sync writes are sent at "
-            + HttpBench.WARM_UP_RATE + "/s (or the first rate, if lower) before any is timed, so the JIT has compiled "
-            + "the HTTP path (default ${DEFAULT-VALUE}).")
+    @Option(names = "--http-warm-up-seconds", defaultValue = "120", description = "How long untimed sync writes are "
+            + "sent before any is timed: the first half at " + HttpBench.WARM_UP_RATE + "/s (or the first rate, if "
+            + "lower), the second at the first rate, so the JIT has compiled the HTTP path and the thread pools have "
+            + "grown (default ${DEFAULT-VALUE}).")
     int httpWarmUpSeconds;
 
     @Option(names = "--no-http", description = "Skip the HTTP phase.")
