@@ -92,6 +92,7 @@ public final class Tally implements AutoCloseable {
             AnalyticsQueries analytics = http != null ? http.attach(streams, applied) : new AnalyticsQueries(
                     new StreamsPartialStores(streams, partitions), settings.resources(), settings.analytics());
             metrics.bind(streams);
+            metrics.bind(analytics);
             Tally tally = new Tally(broker, bootstrap, streams, analytics);
             tally.http = http;
             tally.metrics = metrics;

@@ -60,13 +60,17 @@ public final class Aggregator {
         ZoneId zone = settings.zoneOf(resource);
         for (Changes.Change change : changes.changes()) {
             String field = change.field();
-            OpenBuckets open = target.open(AnalyticsKeys.open(resource, field, transaction.id()));
+            OpenBuckets open = null;
             Partials resourcePartials = partials.computeIfAbsent(resource, absent -> new HashMap<>())
                     .computeIfAbsent(field, absent -> new Partials());
             for (Granularity granularity : GRANULARITIES) {
                 Bucket bucket = buckets.of(granularity, transaction.at(), zone);
                 if (expired(bucket, now)) {
                     continue;
+                }
+                if (open == null) {
+                    // Only for a bucket kept: a change older than every retention writes no key at all.
+                    open = target.open(AnalyticsKeys.open(resource, field, transaction.id()));
                 }
                 long start = bucket.startInstant().getEpochSecond();
                 MutableMetrics mine = recordMetrics(target, open, resource, field, transaction.id(), granularity, start);

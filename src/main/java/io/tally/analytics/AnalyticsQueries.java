@@ -7,7 +7,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -23,11 +22,13 @@ public final class AnalyticsQueries {
     public static final int MAX_BUCKETS = 10_000;
 
     private final PartialStores stores;
+    private final RecordReads records;
     private final Map<String, ResourceSpec> resources;
     private final AnalyticsSettings settings;
 
     public AnalyticsQueries(PartialStores stores, Map<String, ResourceSpec> resources, AnalyticsSettings settings) {
         this.stores = stores;
+        this.records = new RecordReads(stores);
         this.resources = Map.copyOf(resources);
         this.settings = settings;
     }
@@ -111,22 +112,8 @@ public final class AnalyticsQueries {
                 : Comparator.comparing((Ranked ranked) -> ranked.metrics().sum());
         // Ties go to the smaller id, so the answer does not depend on the order partitions are read.
         order = order.thenComparing(Ranked::id, Comparator.reverseOrder());
-        // A record's metrics of the bucket are under the bucket's key once closed, in its open buckets
-        // before; both are read and added, so a bucket split by an upgrade is still counted whole.
-        Map<String, MutableMetrics> byId = new HashMap<>();
-        stores.range(AnalyticsKeys.recordsStart(resource, field, granularity, start),
-                AnalyticsKeys.recordsEnd(resource, field, granularity, start),
-                (key, value) -> addRecord(byId, AnalyticsKeys.idOf(key), MetricsCodec.decodeMutable(value)));
-        String[] opens = AnalyticsKeys.opens(resource, field);
-        long second = start.getEpochSecond();
-        stores.range(opens[0], opens[1], (key, value) -> {
-            MutableMetrics open = OpenBuckets.metricsOf(value, granularity, second);
-            if (open != null) {
-                addRecord(byId, AnalyticsKeys.idOfOpen(key), open);
-            }
-        });
         PriorityQueue<Ranked> best = new PriorityQueue<>(order);
-        byId.forEach((id, metrics) -> {
+        records.ofBucket(resource, field, granularity, start).forEach((id, metrics) -> {
             best.add(new Ranked(id, metrics.toMetrics()));
             if (best.size() > n) {
                 best.poll();
@@ -142,7 +129,8 @@ public final class AnalyticsQueries {
         if (buckets.size() > MAX_BUCKETS) {
             throw new IllegalArgumentException("the query spans " + buckets.size() + " buckets, more than " + MAX_BUCKETS);
         }
-        Metrics[] found = subject.id() == null ? resourcePartials(subject, buckets) : recordMetrics(subject, buckets);
+        Metrics[] found = subject.id() == null ? resourcePartials(subject, buckets)
+                : records.ofRecord(subject.resource(), subject.field(), subject.id(), buckets);
         List<Row> rows = new ArrayList<>(buckets.size());
         for (int i = 0; i < buckets.size(); i++) {
             if (found[i] != null) {
@@ -187,28 +175,9 @@ public final class AnalyticsQueries {
         return result;
     }
 
-    /** A record lives in one partition: its open buckets, then a point read per bucket there. */
-    private Metrics[] recordMetrics(Subject subject, List<Bucket> buckets) {
-        Metrics[] found = new Metrics[buckets.size()];
-        PartialStores.Partition owner = stores.ownerOf(subject.resource(), subject.id());
-        byte[] open = owner.get(AnalyticsKeys.open(subject.resource(), subject.field(), subject.id()));
-        for (int i = 0; i < found.length; i++) {
-            Bucket bucket = buckets.get(i);
-            byte[] value = owner.get(AnalyticsKeys.record(subject.resource(), subject.field(), bucket.granularity(),
-                    bucket.startInstant(), subject.id()));
-            MutableMetrics openMetrics = open == null ? null
-                    : OpenBuckets.metricsOf(open, bucket.granularity(), bucket.startInstant().getEpochSecond());
-            MutableMetrics metrics = value == null ? openMetrics : MetricsCodec.decodeMutable(value);
-            if (value != null && openMetrics != null) {
-                metrics.addSameRecord(openMetrics);
-            }
-            found[i] = metrics == null ? null : metrics.toMetrics();
-        }
-        return found;
-    }
-
-    private static void addRecord(Map<String, MutableMetrics> byId, String id, MutableMetrics metrics) {
-        byId.merge(id, metrics, MutableMetrics::addSameRecord);
+    /** How many stored values of records top-N has left out because they could not be read; each such key is logged once. */
+    public long unreadableSkipped() {
+        return records.unreadableSkipped();
     }
 
     private ZoneId zoneOf(Subject subject) {

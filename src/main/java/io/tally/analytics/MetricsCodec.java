@@ -110,7 +110,7 @@ public final class MetricsCodec {
             in.get(unscaled);
             return new BigDecimal(new BigInteger(unscaled), scale);
         }
-        int scale = Math.toIntExact(getVarlong(in));
+        int scale = scale(getVarlong(in));
         int length = Byte.toUnsignedInt(in.get());
         if (length == 0) {
             return BigDecimal.valueOf(getVarlong(in), scale);
@@ -118,6 +118,14 @@ public final class MetricsCodec {
         byte[] unscaled = new byte[length];
         in.get(unscaled);
         return new BigDecimal(new BigInteger(unscaled), scale);
+    }
+
+    /** A decimal's scale as read: an int, or the bytes were not written here. */
+    private static int scale(long read) {
+        if (read != (int) read) {
+            throw new IllegalArgumentException("analytics metrics with a decimal scale of " + read + ", beyond an int");
+        }
+        return (int) read;
     }
 
     /** A plain array filled from the start, grown as needed: no bounds to work out before writing. */

@@ -16,7 +16,9 @@ import java.nio.ByteBuffer;
  *
  * <p>Stored form: format byte 3, the number of open buckets, then per bucket the granularity's
  * ordinal, the start in epoch seconds (zig-zag varint), the metrics' length (two bytes, big-endian)
- * and their {@link MetricsCodec} bytes.
+ * and their {@link MetricsCodec} bytes. Bytes not written so (of an unknown format, cut short, or
+ * with metrics that cannot be read) are refused with an {@link IllegalArgumentException}, which a
+ * reader can catch to leave out that one key.
  */
 public final class OpenBuckets {
     private static final byte FORMAT = 3;
@@ -111,6 +113,16 @@ public final class OpenBuckets {
             return false;
         });
         return old;
+    }
+
+    /** How many buckets are open in these bytes, read without decoding any metrics. */
+    public static int size(byte[] data) {
+        int[] size = new int[1];
+        read(data, (granularity, start, in) -> {
+            size[0]++;
+            return false;
+        });
+        return size[0];
     }
 
     /** Told each open bucket with the buffer at its metrics; answers whether to stop. */

@@ -86,13 +86,26 @@ public final class StagedPartials implements Aggregator.Target {
             return null;
         }
         MutableMetrics taken = slot.metrics;
-        remove(key);
+        remove(slot);
         return taken;
     }
 
-    /** Deletes a key; the delete is written at the next drain. */
+    /**
+     * Deletes a key without reading what it holds, so a value that cannot be decoded can still be
+     * deleted; the delete is written at the next drain.
+     */
     public void remove(String key) {
-        Slot slot = changing(key);
+        Slot slot = decoded.get(key);
+        if (slot == null) {
+            slot = new Slot(key);
+            decoded.put(key, slot);
+            weight += weightOf(key);
+        }
+        remove(slot);
+    }
+
+    private void remove(Slot slot) {
+        changing(slot);
         slot.removed = true;
         slot.metrics = null;
         slot.open = null;
@@ -226,7 +239,10 @@ public final class StagedPartials implements Aggregator.Target {
     }
 
     private Slot changing(String key) {
-        Slot slot = slot(key);
+        return changing(slot(key));
+    }
+
+    private Slot changing(Slot slot) {
         if (!slot.changed) {
             slot.changed = true;
             changed.add(slot);

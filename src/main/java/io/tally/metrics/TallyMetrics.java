@@ -1,6 +1,7 @@
 package io.tally.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.analytics.AnalyticsQueries;
 import io.tally.ledger.RejectionCode;
 import io.tally.stream.LedgerEvents;
 import org.apache.kafka.streams.KafkaStreams;
@@ -46,6 +48,13 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
     public void bind(KafkaStreams streams) {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
+    }
+
+    /** Counts the stored analytics values that top-N queries left out because they could not be read. */
+    public void bind(AnalyticsQueries analytics) {
+        FunctionCounter.builder("tally.analytics.unreadable.skipped", analytics, AnalyticsQueries::unreadableSkipped)
+                .description("stored analytics values left out of top-N answers because they could not be read (each key is logged once)")
+                .register(registry);
     }
 
     @Override

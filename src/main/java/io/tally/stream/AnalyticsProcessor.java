@@ -12,13 +12,19 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keeps this task's partial analytics (DESIGN.md decision 7) by folding each transaction the
@@ -32,10 +38,20 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
      * analytics off leaves millions of buckets, which must not all go in one Kafka transaction.
      */
     static final int MAX_DROPPED_PER_PURGE = 50_000;
+    /** The most keys that cannot be read this task logs, each once. */
+    private static final int MAX_UNREADABLE_LOGGED = 1_000;
+    private static final Logger LOG = LoggerFactory.getLogger(AnalyticsProcessor.class);
 
     private final AnalyticsSettings settings;
     private final Aggregator aggregator;
     private final Collection<String> fieldsOfResources;
+    /**
+     * Per {@code resource|field}, the cut-offs of the last purge that read every record's open
+     * buckets: until one of them moves (hourly at most), no open bucket can have newly passed its
+     * retention, so the purge does not read them all again.
+     */
+    private final Map<String, long[]> openBucketsPurgedBefore = new HashMap<>();
+    private final Set<String> unreadableLogged = new HashSet<>();
 
     private ProcessorContext<Void, Void> context;
     private MetricsStore store;
@@ -51,6 +67,8 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
     public void init(ProcessorContext<Void, Void> context) {
         this.context = context;
         this.store = context.getStateStore(TallyTopics.ANALYTICS_STORE);
+        // A task initialized again may have lost the deletes of a purge it did not commit.
+        openBucketsPurgedBefore.clear();
         context.schedule(settings.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::purge);
     }
 
@@ -88,7 +106,14 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
                     dropped += dropClosed(range, before[granularity.ordinal()], MAX_DROPPED_PER_PURGE - dropped);
                 }
             }
-            dropped += dropOpen(AnalyticsKeys.opens(resource, field), before, MAX_DROPPED_PER_PURGE - dropped);
+            if (!Arrays.equals(before, openBucketsPurgedBefore.get(resourceField))) {
+                int most = MAX_DROPPED_PER_PURGE - dropped;
+                int droppedOpen = dropOpen(AnalyticsKeys.opens(resource, field), before, most);
+                dropped += droppedOpen;
+                if (droppedOpen < most) {
+                    openBucketsPurgedBefore.put(resourceField, before);
+                }
+            }
         }
     }
 
@@ -110,29 +135,48 @@ final class AnalyticsProcessor implements Processor<String, Transaction, Void, V
 
     /**
      * Drops, from the open buckets of every record in a range, each bucket that starts before its
-     * granularity's {@code before}, and deletes the records' keys left empty; returns how many
-     * buckets it dropped, at most {@code most} (a record's buckets are dropped together).
+     * granularity's {@code before}. A record's key whose buckets all go, or that holds none, is
+     * deleted without decoding its metrics; a key that cannot be read is left as it is and logged.
+     * Returns how many buckets (or empty keys) it dropped: all of them when fewer than {@code most},
+     * else at least {@code most} (a record's buckets are dropped together).
      */
     private int dropOpen(String[] range, long[] before, int most) {
+        List<String> emptied = new ArrayList<>();
         Map<String, List<Granularity>> expired = new LinkedHashMap<>();
         int count = 0;
         try (KeyValueIterator<String, byte[]> opens = store.range(range[0], range[1])) {
             while (opens.hasNext() && count < most) {
                 KeyValue<String, byte[]> entry = opens.next();
-                List<Granularity> old = OpenBuckets.startingBefore(entry.value, before);
-                if (!old.isEmpty()) {
-                    expired.put(entry.key, old);
-                    count += old.size();
+                try {
+                    List<Granularity> old = OpenBuckets.startingBefore(entry.value, before);
+                    if (old.size() == OpenBuckets.size(entry.value)) {
+                        emptied.add(entry.key);
+                        count += Math.max(1, old.size());
+                    } else if (!old.isEmpty()) {
+                        expired.put(entry.key, old);
+                        count += old.size();
+                    }
+                } catch (IllegalArgumentException e) {
+                    unreadable(entry.key, e);
                 }
             }
         }
+        emptied.forEach(store::delete);
         expired.forEach((key, granularities) -> {
-            OpenBuckets open = store.open(key);
-            granularities.forEach(open::drop);
-            if (open.isEmpty()) {
-                store.delete(key);
+            try {
+                OpenBuckets open = store.open(key);
+                granularities.forEach(open::drop);
+            } catch (IllegalArgumentException e) {
+                unreadable(key, e);
             }
         });
         return count;
+    }
+
+    /** A stored value the purge cannot read stays as it is: logged once, never failing the purge (and the task) on every run. */
+    private void unreadable(String key, IllegalArgumentException error) {
+        if (unreadableLogged.size() < MAX_UNREADABLE_LOGGED && unreadableLogged.add(key)) {
+            LOG.warn("the analytics purge leaves {} as it is: its stored value cannot be read ({})", key, error.getMessage());
+        }
     }
 }

@@ -116,6 +116,20 @@ class AggregatorTest {
         assertThat(resource.records()).as("w1 was already counted in the hour").isEqualTo(1);
     }
 
+    @Test
+    void aChangeOlderThanEveryRetentionWritesNoKeyAtAll() {
+        Map<Granularity, Duration> aDay = new java.util.EnumMap<>(Granularity.class);
+        for (Granularity granularity : Granularity.values()) {
+            aDay.put(granularity, Duration.ofDays(1));
+        }
+        Aggregator aggregator = new Aggregator(new AnalyticsSettings(ST_JOHNS, Map.of(), aDay, Duration.ofMinutes(10)));
+        StagedPartials partials = StagedPartials.inMemory();
+
+        aggregator.apply(add(NOW.minus(Duration.ofDays(800))), NOW, partials);
+
+        assertThat(partials.written()).as("not even the record's open buckets, which would hold none").isEmpty();
+    }
+
     private static String recordKey(Granularity granularity, Instant at) {
         return AnalyticsKeys.record("wallets", "balance", granularity, granularity.bucketOf(at, ST_JOHNS).startInstant(), "w1");
     }

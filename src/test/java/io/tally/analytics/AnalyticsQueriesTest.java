@@ -103,6 +103,146 @@ class AnalyticsQueriesTest {
         });
     }
 
+    @Test
+    void aRecordsBucketThatClosesBetweenTheReadsOfTopNIsCountedOnce() {
+        Instant tenish = Instant.parse("2026-03-27T10:20:00Z");
+        Instant hour = Granularity.HOUR.bucketOf(tenish, PARIS).startInstant();
+        OnePartition partition = new OnePartition();
+        partition.apply(add("w1", "1", tenish));
+        partition.apply(add("w2", "5", tenish.plusSeconds(60)));
+        // w1's next change, an hour later, closes its hour while the query reads.
+        partition.betweenReads(add("w1", "2", tenish.plusSeconds(3600)));
+
+        List<Ranked> top = partition.queries().top("wallets", "balance", Granularity.HOUR, hour, 10, RankBy.SUM);
+
+        assertThat(top).extracting(Ranked::id).containsExactly("w2", "w1");
+        assertThat(top.get(1).metrics().count()).isEqualTo(1);
+        assertThat(top.get(1).metrics().sum()).isEqualByComparingTo("1");
+        assertThat(top.get(1).metrics().records()).isEqualTo(1);
+    }
+
+    @Test
+    void aRecordsBucketThatClosesBetweenTheReadsOfItsSeriesIsCountedOnce() {
+        Instant tenish = Instant.parse("2026-03-27T10:20:00Z");
+        Instant hour = Granularity.HOUR.bucketOf(tenish, PARIS).startInstant();
+        OnePartition partition = new OnePartition();
+        partition.apply(add("w1", "1", tenish));
+        partition.apply(add("w1", "2", tenish.plusSeconds(3600)));
+        // The change after the next closes the second hour while the query reads.
+        partition.betweenReads(add("w1", "4", tenish.plusSeconds(7200)));
+
+        List<Row> hours = partition.queries().range(Subject.record("wallets", "balance", "w1"), Granularity.HOUR,
+                hour, hour.plusSeconds(2 * 3600), true);
+
+        assertThat(hours).extracting(row -> row.metrics().count()).containsExactly(1L, 1L);
+        assertThat(hours).extracting(row -> row.metrics().sum().toPlainString()).containsExactly("1", "2");
+    }
+
+    @Test
+    void aBucketTakenBackIntoARecordsOpenBucketsBetweenTheReadsOfItsSeriesIsStillCounted() {
+        Instant tenish = Instant.parse("2026-03-27T10:20:00Z");
+        Instant hour = Granularity.HOUR.bucketOf(tenish, PARIS).startInstant();
+        OnePartition partition = new OnePartition();
+        // Left under the hour's own key by a version that kept every bucket there.
+        partition.put(AnalyticsKeys.record("wallets", "balance", Granularity.HOUR, hour, "w1"), oneChange("1"));
+        partition.betweenReads(add("w1", "2", tenish.plusSeconds(60)));
+
+        List<Row> hours = partition.queries().range(Subject.record("wallets", "balance", "w1"), Granularity.HOUR,
+                hour, hour.plusSeconds(3600), true);
+
+        assertThat(hours).singleElement().satisfies(row -> {
+            assertThat(row.metrics().count()).isEqualTo(2);
+            assertThat(row.metrics().sum()).isEqualByComparingTo("3");
+        });
+    }
+
+    @Test
+    void topNLeavesOutARecordWhoseStoredOpenBucketsCannotBeReadAndCountsIt() {
+        Instant tenish = Instant.parse("2026-03-27T10:20:00Z");
+        Instant hour = Granularity.HOUR.bucketOf(tenish, PARIS).startInstant();
+        OnePartition partition = new OnePartition();
+        partition.apply(add("w1", "1", tenish));
+        partition.apply(add("w2", "5", tenish));
+        partition.partials.put(0, AnalyticsKeys.open("wallets", "balance", "w2"),
+                OpenBucketsTest.withScaleBeyondAnInt(Granularity.HOUR, hour.getEpochSecond()));
+        AnalyticsQueries queries = partition.queries();
+
+        List<Ranked> top = queries.top("wallets", "balance", Granularity.HOUR, hour, 10, RankBy.SUM);
+
+        assertThat(top).extracting(Ranked::id).containsExactly("w1");
+        assertThat(queries.unreadableSkipped()).isEqualTo(1);
+        assertThatThrownBy(() -> queries.range(Subject.record("wallets", "balance", "w2"), Granularity.HOUR, hour,
+                hour.plusSeconds(3600), true))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(AnalyticsKeys.open("wallets", "balance", "w2")).hasMessageContaining("scale");
+    }
+
+    private static Transaction add(String id, String amount, Instant at) {
+        BigDecimal change = new BigDecimal(amount);
+        return new Transaction("t-" + id + "-" + at.toEpochMilli(), "wallets", id, Op.ADD, "balance", change, change,
+                BigDecimal.ZERO, change, Map.of(), 1, at, at, null);
+    }
+
+    /**
+     * One partition written as the stream writes it, through the {@link Aggregator}; a transaction can
+     * be applied between a query's first read and its next, as the stream thread may at any time.
+     */
+    private static final class OnePartition implements PartialStores {
+        final InMemoryPartials partials = new InMemoryPartials(1, key -> 0);
+        private final Aggregator aggregator = new Aggregator(SETTINGS);
+        private Transaction afterFirstRead;
+
+        void apply(Transaction transaction) {
+            StagedPartials staged = new StagedPartials(key -> partials.entries(0).get(key));
+            aggregator.apply(transaction, NOW, staged);
+            staged.drain(entries -> entries.forEach(entry -> partials.put(0, entry.getKey(), entry.getValue())));
+        }
+
+        void put(String key, MutableMetrics metrics) {
+            partials.put(0, key, MetricsCodec.encode(metrics));
+        }
+
+        void betweenReads(Transaction transaction) {
+            afterFirstRead = transaction;
+        }
+
+        AnalyticsQueries queries() {
+            return new AnalyticsQueries(this, Catalogs.ledger().resources(), SETTINGS);
+        }
+
+        @Override
+        public List<Partition> all() {
+            return List.of(ownerOf("wallets", "any"));
+        }
+
+        @Override
+        public Partition ownerOf(String resource, String id) {
+            Partition below = partials.all().get(0);
+            return new Partition() {
+                @Override
+                public byte[] get(String key) {
+                    byte[] value = below.get(key);
+                    afterRead();
+                    return value;
+                }
+
+                @Override
+                public void range(String from, String to, java.util.function.BiConsumer<String, byte[]> each) {
+                    below.range(from, to, each);
+                    afterRead();
+                }
+            };
+        }
+
+        private void afterRead() {
+            Transaction transaction = afterFirstRead;
+            afterFirstRead = null;
+            if (transaction != null) {
+                apply(transaction);
+            }
+        }
+    }
+
     private static MutableMetrics oneChange(String amount) {
         MutableMetrics metrics = new MutableMetrics();
         metrics.add(Op.ADD, new BigDecimal(amount));

@@ -85,6 +85,38 @@ class OpenBucketsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown granularity");
     }
 
+    @Test
+    void refusesADecimalScaleBeyondAnIntAsBytesItDidNotWrite() {
+        byte[] stored = withScaleBeyondAnInt(Granularity.HOUR, HOUR);
+
+        assertThatThrownBy(() -> OpenBuckets.metricsOf(stored, Granularity.HOUR, HOUR))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scale");
+        assertThatThrownBy(() -> OpenBuckets.decode(stored))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scale");
+        assertThat(OpenBuckets.startingBefore(stored, new long[] {HOUR + 1, 0, 0, 0, 0}))
+                .as("the purge reads no metrics").containsExactly(Granularity.HOUR);
+    }
+
+    /** A record's open buckets holding one bucket whose sum has a scale no decimal can have. */
+    static byte[] withScaleBeyondAnInt(Granularity granularity, long start) {
+        MetricsCodec.Writer metrics = new MetricsCodec.Writer(32);
+        metrics.put((byte) 2);
+        metrics.putVarlong(1);
+        metrics.putVarlong(1);
+        metrics.putVarlong(1L << 40);
+        metrics.put((byte) 0);
+        metrics.putVarlong(1);
+        byte[] bytes = metrics.bytes();
+        MetricsCodec.Writer open = new MetricsCodec.Writer(64);
+        open.put((byte) 3);
+        open.put((byte) 1);
+        open.put((byte) granularity.ordinal());
+        open.putVarlong(start);
+        open.putShortAt(open.reserveShort(), bytes.length);
+        open.put(bytes);
+        return open.bytes();
+    }
+
     private static MutableMetrics metrics(Op op, String amount) {
         MutableMetrics metrics = new MutableMetrics();
         metrics.add(op, new BigDecimal(amount));

@@ -49,7 +49,25 @@ class StagedPartialsTest {
         assertThat(staged.size()).isZero();
     }
 
+    @Test
+    void deletesAKeyWithoutReadingWhatItHolds() {
+        below.put("i|wallets|balance|H|1|w1", new byte[] {42});
+        below.put("o|wallets|balance|w1", new byte[] {42});
+
+        staged.remove("i|wallets|balance|H|1|w1");
+        staged.remove("o|wallets|balance|w1");
+        writeBelow();
+
+        assertThat(below).isEmpty();
+    }
+
     private void writeBelow() {
-        staged.drain(entries -> entries.forEach(entry -> below.put(entry.getKey(), entry.getValue())));
+        staged.drain(entries -> entries.forEach(entry -> {
+            if (entry.getValue() == null) {
+                below.remove(entry.getKey());
+            } else {
+                below.put(entry.getKey(), entry.getValue());
+            }
+        }));
     }
 }

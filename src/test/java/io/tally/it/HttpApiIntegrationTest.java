@@ -392,7 +392,8 @@ class HttpApiIntegrationTest {
                     .contains("tally_http_requests_seconds_count{method=\"POST\",route=\"/v1/{resource}/{id}/{field}/{op}\"")
                     .contains("kafka_stream_thread_process_total")
                     .contains("kafka_consumer_fetch_manager_records_lag_max")
-                    .contains("jvm_memory_used_bytes");
+                    .contains("jvm_memory_used_bytes")
+                    .containsPattern("tally_analytics_unreadable_skipped_total(\\{[^}]*})? 0");
         });
     }
 
