@@ -31,7 +31,10 @@ class SettingsTest {
         assertThat(settings.processingGuarantee()).isEqualTo("exactly_once_v2");
         assertThat(settings.dedupeHorizon()).isEqualTo(Duration.ofHours(24));
         assertThat(settings.commitInterval()).isEqualTo(Duration.ofMillis(100));
-        assertThat(settings.syncCommitSpacing()).isEqualTo(settings.syncCommitInterval()).isLessThan(settings.commitInterval());
+        assertThat(settings.syncCommitInterval()).isEqualTo(settings.commitInterval());
+        assertThat(settings.syncCommitSpacing()).as("prompt commits are off by default").isZero();
+        assertThat(SettingsLoader.fromMap(Map.of("syncCommitInterval", "50ms")).syncCommitSpacing())
+                .isEqualTo(Duration.ofMillis(50));
         assertThat(settings.topicPartitions()).isNull();
         assertThat(settings.resources()).containsOnlyKeys("wallets", "counters");
         ResourceSpec counters = settings.resources().get("counters");
