@@ -184,7 +184,25 @@ class HttpApiIntegrationTest {
         String huge = "{\"amount\": \"1\", \"meta\": {\"pad\": \"" + "x".repeat(10_000) + "\"}}";
         HttpResponse<String> tooLarge = call("POST", "/v1/wallets/b1/balance/add", huge, Map.of());
         assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(json(tooLarge).get("error").asText()).isEqualTo("TOO_LARGE");
+        // Without a Content-Length (chunked), the limit holds as the body is read.
+        HttpResponse<String> tooLargeChunked = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/v1/wallets/b1/balance/add"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        huge.getBytes(java.nio.charset.StandardCharsets.UTF_8)))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(tooLargeChunked.statusCode()).as(tooLargeChunked.body()).isEqualTo(413);
         assertThat(commandsWritten()).isEqualTo(before);
+    }
+
+    @Test
+    void aBodySentWithoutContentLengthIsReadWhole() throws Exception {
+        assertThat(call("POST", "/v1/wallets/chunked1", "{\"balance\": \"1\"}", Map.of()).statusCode()).isEqualTo(200);
+        HttpResponse<String> added = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/v1/wallets/chunked1/balance/add"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        "{\"amount\": \"2.50\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+        assertThat(json(added).get("after").asText()).isEqualTo("3.50");
     }
 
     @Test
