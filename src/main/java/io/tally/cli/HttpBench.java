@@ -62,18 +62,22 @@ final class HttpBench {
             results.put("httpInstances", 2);
             results.put("httpPartitionsSplit", split.firstPartitions() + "+" + split.secondPartitions());
             List<URI> bases = List.of(base(first), base(second));
-            measureWrites(load, bases, rates, perRate, warmUp, wallets, results);
+            measureWrites(load, bases, rates, perRate, warmUp, i -> "/v1/wallets/w" + i + "/balance/add", wallets, results);
             measureReads(load, bases.get(0), split, results);
         }
     }
 
-    /** Sync adds of 0.01 to random workload wallets, alternating between the instances, at each rate in turn. */
-    private static void measureWrites(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate,
-                                      Duration warmUp, int wallets, Map<String, Object> results) throws InterruptedException {
+    /**
+     * Sync adds of 0.01 to random records ({@code addPath} of 0..{@code records}-1), alternating
+     * between the instances, after the warm-up, at each rate in turn.
+     */
+    static void measureWrites(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate, Duration warmUp,
+                              IntFunction<String> addPath, int records, Map<String, Object> results)
+            throws InterruptedException {
         // Called on the generator's one thread only, so one unsynchronized random is enough.
         SplittableRandom random = new SplittableRandom(20251123L);
         IntFunction<HttpLoad.Request> add = i -> HttpLoad.Request.postJson(bases.get(i % bases.size())
-                .resolve("/v1/wallets/w" + random.nextInt(wallets) + "/balance/add"), AMOUNT);
+                .resolve(addPath.apply(random.nextInt(records))), AMOUNT);
         // Untimed: in the first timed seconds C2 was still compiling Jetty, the clients and the outcome
         // readers, and the backlog that left made the first rate's figures mostly the JIT's.
         // Its second half is at the first timed rate: a jump from the warm-up's rate straight to it

@@ -62,6 +62,16 @@ final class HttpLoad implements AutoCloseable {
     }
 
     private final ExecutorService senders = Executors.newFixedThreadPool(SENDERS, daemon("tally-bench-sender"));
+    /** Sent as {@code Authorization: Bearer} with every request; null sends none. */
+    private final String token;
+
+    HttpLoad() {
+        this(null);
+    }
+
+    HttpLoad(String token) {
+        this.token = token == null || token.isBlank() ? null : token;
+    }
 
     /** A request of the load: a GET when {@code body} is null, else a POST of that JSON. */
     record Request(URI uri, byte[] body) {
@@ -158,6 +168,12 @@ final class HttpLoad implements AutoCloseable {
 
     /** {@code requests} GETs of {@code uris} in turn by {@code concurrency} readers, each waiting for its answer. */
     Outcome closedLoop(int concurrency, int requests, List<URI> uris, Progress progress) throws InterruptedException {
+        return closedLoop(concurrency, requests, i -> Request.get(uris.get(i % uris.size())), progress);
+    }
+
+    /** The requests {@code request} makes of 0..{@code requests}-1, sent by {@code concurrency} threads, each waiting for its answer. */
+    Outcome closedLoop(int concurrency, int requests, IntFunction<Request> request, Progress progress)
+            throws InterruptedException {
         long[] nanos = new long[requests];
         AtomicInteger next = new AtomicInteger();
         AtomicInteger recorded = new AtomicInteger();
@@ -168,10 +184,10 @@ final class HttpLoad implements AutoCloseable {
             for (int r = 0; r < concurrency; r++) {
                 readers.execute(() -> {
                     for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                        Request get = Request.get(uris.get(i % uris.size()));
+                        Request made = request.apply(i);
                         long sent = System.nanoTime();
                         try {
-                            int status = send(get);
+                            int status = send(made);
                             if (status == 200) {
                                 nanos[recorded.getAndIncrement()] = System.nanoTime() - sent;
                             } else {
@@ -203,10 +219,13 @@ final class HttpLoad implements AutoCloseable {
      * Sends one request and reads its answer to the end, so that the connection goes back to the
      * JDK's keep-alive cache for the next request of this thread; returns the status.
      */
-    private static int send(Request request) throws IOException {
+    private int send(Request request) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) request.uri().toURL().openConnection();
         connection.setConnectTimeout(CONNECT_TIMEOUT_MS);
         connection.setReadTimeout((int) REQUEST_TIMEOUT.toMillis());
+        if (token != null) {
+            connection.setRequestProperty("Authorization", "Bearer " + token);
+        }
         if (request.body() != null) {
             connection.setRequestMethod("POST");
             connection.setDoOutput(true);

@@ -8,7 +8,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "tally", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "tally 0.1.0",
         description = "Auditable numeric fields on Apache Kafka.",
         subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, ListCommand.class,
-                HistoryCommand.class, AnalyticsCommand.class, BenchCommand.class, VerifyCommand.class, RebuildCommand.class})
+                HistoryCommand.class, AnalyticsCommand.class, BenchCommand.class, LoadCommand.class, VerifyCommand.class,
+                RebuildCommand.class})
 public final class TallyCli implements Runnable {
 
     public static int execute(String... args) {
@@ -21,7 +22,7 @@ public final class TallyCli implements Runnable {
         CommandLine cli = new CommandLine(new TallyCli()).setExecutionExceptionHandler(new ErrorHandler());
         // Every verb that can talk to the REST API says in its --help what its exit code means.
         for (CommandLine verb : cli.getSubcommands().values()) {
-            if (verb.getCommandSpec().findOption("--url") != null) {
+            if (verb.getCommandSpec().findOption("--url") != null && verb.getCommandSpec().usageMessage().exitCodeList().isEmpty()) {
                 verb.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes with --url:%n")
                         .exitCodeList(ApiClient.ExitCodes.described());
             }

@@ -75,6 +75,42 @@ class CliOverHttpIntegrationTest {
     }
 
     @Test
+    void loadOffersSyncWritesToTheRunningServiceAndEachAppliesOnce() throws Exception {
+        Path results = dir.resolve("load.json");
+        Run load = tally("load", "--url", url + "," + url, "--records", "3", "--rates", "40", "--seconds", "2",
+                "--warm-up-seconds", "0", "--json", results.toString());
+
+        assertThat(load.code()).as(load.err()).isZero();
+        JsonNode figures = Json.MAPPER.readTree(results.toFile());
+        assertThat(figures.get("httpSyncWriteOk_40").asLong()).isEqualTo(80);
+        assertThat(figures.get("httpSyncWriteErrors_40").size()).isZero();
+        assertThat(figures.get("httpReadErrors").size()).isZero();
+        assertThat(figures.get("httpSyncWriteP99Ms_40").asDouble()).isPositive();
+        assertThat(load.out()).contains("httpSyncWriteP50Ms_40");
+        java.math.BigDecimal total = java.math.BigDecimal.ZERO;
+        for (int i = 0; i < 3; i++) {
+            Run record = tally("get", "wallets", "load-" + i, "--url", url);
+            assertThat(record.code()).as(record.err()).isZero();
+            total = total.add(new java.math.BigDecimal(record.json().get("fields").get("balance").asText()));
+        }
+        assertThat(total).as("80 adds of 0.01, each applied once").isEqualByComparingTo("0.80");
+
+        Run again = tally("load", "--url", url, "--records", "3", "--rates", "10", "--seconds", "1",
+                "--warm-up-seconds", "0");
+        assertThat(again.code()).as("records left by an earlier run are written as they are: " + again.err()).isZero();
+    }
+
+    @Test
+    void loadRefusesWhatItCannotUse() {
+        assertThat(tally("load", "--url", "ftp://example", "--seconds", "1").code()).isEqualTo(2);
+        assertThat(tally("load", "--url", url, "--rates", "0").code()).isEqualTo(2);
+        Run unknown = tally("load", "--url", url, "--resource", "nothing", "--records", "1", "--seconds", "1",
+                "--warm-up-seconds", "0");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("404");
+    }
+
+    @Test
     void createAddAndGetShowTheExactBalanceAndATxIdAppliesOnce() throws Exception {
         Run created = tally("produce", "create", "wallets", "cli1", "balance", "10.10", "--url", url);
         assertThat(created.code()).as(created.err()).isZero();

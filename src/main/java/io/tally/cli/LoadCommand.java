@@ -1,0 +1,138 @@
+package io.tally.cli;
+
+import io.tally.ledger.RecordKey;
+import io.tally.stream.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The HTTP part of {@code tally bench} against a deployment that is already running: the load
+ * generator on its own machine, the service and its Kafka cluster on theirs. It creates its
+ * records ({@code load-0}, {@code load-1}, …; ones that exist are used as they are), warms up,
+ * offers sync adds of 0.01 at each rate spread over the given instances, then reads the records
+ * back. Each write changes a balance: point it at a resource kept for the purpose.
+ */
+@Command(name = "load", description = "Offer sync writes and reads to a running deployment's REST API and report "
+        + "their latency. Each write adds 0.01 to a record load-N of --resource: use one kept for the purpose.",
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+                "0:the figures were measured (errors by status are among them)",
+                "1:the records could not be created: the reason is on standard error",
+                "2:the options are wrong"})
+final class LoadCommand implements Callable<Integer> {
+    static final String ID_PREFIX = "load-";
+    private static final int CREATE_CONCURRENCY = 8;
+    private static final int READ_CONCURRENCY = 4;
+    private static final int READS = 5_000;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--url", split = ",", required = true, description = "REST API of each instance to spread the "
+            + "requests over, comma-separated, e.g. http://tally-0.tally:8080,http://tally-1.tally:8080.")
+    List<String> urls;
+
+    @Option(names = "--token", defaultValue = "${env:TALLY_TOKEN}",
+            description = "Bearer token sent as Authorization: a write token (or TALLY_TOKEN).")
+    String token;
+
+    @Option(names = "--resource", defaultValue = "wallets", description = "Resource of the records written (default ${DEFAULT-VALUE}).")
+    String resource;
+
+    @Option(names = "--field", defaultValue = "balance", description = "Field added to (default ${DEFAULT-VALUE}).")
+    String field;
+
+    @Option(names = "--records", defaultValue = "1000", description = "Records written, chosen at random (default ${DEFAULT-VALUE}).")
+    int records;
+
+    @Option(names = "--rates", split = ",", defaultValue = "2000", description = "Offered rates of sync writes, "
+            + "requests per second, one after the other (default ${DEFAULT-VALUE}).")
+    List<Integer> rates;
+
+    @Option(names = "--seconds", defaultValue = "20", description = "How long each rate is offered (default ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--warm-up-seconds", defaultValue = "120", description = "Untimed writes first, the first half at "
+            + HttpBench.WARM_UP_RATE + "/s (or the first rate, if lower), the second at the first rate (default ${DEFAULT-VALUE}).")
+    int warmUpSeconds;
+
+    @Option(names = "--json", description = "Also write the results as JSON to this file.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        List<URI> bases = bases();
+        if (rates.isEmpty() || rates.stream().anyMatch(rate -> rate <= 0) || seconds < 1 || warmUpSeconds < 0
+                || records < 1) {
+            throw new ParameterException(spec.commandLine(), "--rates takes positive rates, --seconds at least 1, "
+                    + "--warm-up-seconds at least 0 and --records at least 1");
+        }
+        if (!RecordKey.validResource(resource) || !RecordKey.validField(field)) {
+            throw new ParameterException(spec.commandLine(), "--resource and --field must be a resource and a field name "
+                    + "as the service takes them, got " + resource + " and " + field);
+        }
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("instances", bases.size());
+        results.put("records", records);
+        try (HttpLoad load = new HttpLoad(token)) {
+            HttpLoad.Outcome created = load.closedLoop(CREATE_CONCURRENCY, records, i -> HttpLoad.Request.postJson(
+                    bases.get(i % bases.size()).resolve(recordPath(i)), "{}"), new Progress("create", records));
+            Map<String, Long> refused = new LinkedHashMap<>(created.errors());
+            // 409: the record exists from an earlier run, and is written to as it is.
+            refused.remove("409");
+            if (!refused.isEmpty()) {
+                spec.commandLine().getErr().println("tally load: creating " + resource + "/" + ID_PREFIX + "N failed: "
+                        + refused + " (by status); check --url, --token and that " + resource + " has the field " + field);
+                return 1;
+            }
+            HttpBench.measureWrites(load, bases, rates, Duration.ofSeconds(seconds), Duration.ofSeconds(warmUpSeconds),
+                    i -> recordPath(i) + "/" + field + "/add", records, results);
+            HttpLoad.Outcome reads = load.closedLoop(READ_CONCURRENCY, READS, i -> HttpLoad.Request.get(
+                    bases.get(i % bases.size()).resolve(recordPath(i % records))), new Progress("read", READS));
+            results.put("httpReadConcurrency", READ_CONCURRENCY);
+            results.put("httpReadP50Ms", reads.latencies().percentileMs(50));
+            results.put("httpReadP99Ms", reads.latencies().percentileMs(99));
+            results.put("httpReadErrors", reads.errors());
+        }
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        results.forEach((name, value) -> out.printf("%-36s %s%n", name, value));
+        out.flush();
+        if (json != null) {
+            Files.writeString(json, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(results));
+        }
+        return 0;
+    }
+
+    private String recordPath(int i) {
+        return "/v1/" + resource + "/" + ID_PREFIX + i;
+    }
+
+    private List<URI> bases() {
+        List<URI> bases = new ArrayList<>();
+        for (String url : urls) {
+            URI uri;
+            try {
+                uri = URI.create(url.trim());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--url " + url + " is not a URL: " + e.getMessage());
+            }
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new ParameterException(spec.commandLine(), "--url takes http:// or https:// URLs, got " + url);
+            }
+            bases.add(uri);
+        }
+        return bases;
+    }
+}
