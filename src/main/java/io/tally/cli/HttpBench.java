@@ -74,17 +74,10 @@ final class HttpBench {
     static void measureWrites(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate, Duration warmUp,
                               IntFunction<String> addPath, int records, Map<String, Object> results)
             throws InterruptedException {
-        // Made once: the load generator shares the machine (in bench, the JVM) with what it measures,
-        // so what it allocates per request shows up as the service's GC pauses and CPU.
-        HttpLoad.Request[][] adds = new HttpLoad.Request[bases.size()][records];
-        for (int b = 0; b < bases.size(); b++) {
-            for (int r = 0; r < records; r++) {
-                adds[b][r] = HttpLoad.Request.postJson(bases.get(b).resolve(addPath.apply(r)), AMOUNT);
-            }
-        }
         // Called on the generator's one thread only, so one unsynchronized random is enough.
         SplittableRandom random = new SplittableRandom(20251123L);
-        IntFunction<HttpLoad.Request> add = i -> adds[i % bases.size()][random.nextInt(records)];
+        IntFunction<HttpLoad.Request> add = i -> HttpLoad.Request.postJson(bases.get(i % bases.size())
+                .resolve(addPath.apply(random.nextInt(records))), AMOUNT);
         // Untimed: in the first timed seconds C2 was still compiling Jetty, the clients and the outcome
         // readers, and the backlog that left made the first rate's figures mostly the JIT's.
         // Its second half is at the first timed rate: a jump from the warm-up's rate straight to it

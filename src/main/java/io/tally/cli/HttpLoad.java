@@ -48,8 +48,6 @@ final class HttpLoad implements AutoCloseable {
     private static final int MAX_IN_FLIGHT = 20_000;
 
     private static final int CONNECT_TIMEOUT_MS = 5_000;
-    /** Each sender's buffer for reading answers to their end (a new one per answer was a fifth of the generator's garbage). */
-    private static final ThreadLocal<byte[]> DRAIN = ThreadLocal.withInitial(() -> new byte[8192]);
 
     /**
      * Threads that send and wait, each on a kept-alive connection. A request waiting for a free
@@ -241,10 +239,7 @@ final class HttpLoad implements AutoCloseable {
         InputStream answer = status < 400 ? connection.getInputStream() : connection.getErrorStream();
         if (answer != null) {
             try (answer) {
-                byte[] buffer = DRAIN.get();
-                while (answer.read(buffer) >= 0) {
-                    // read to the end, so that the connection can be kept alive
-                }
+                answer.transferTo(OutputStream.nullOutputStream());
             }
         }
         return status;
