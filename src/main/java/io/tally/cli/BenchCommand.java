@@ -187,11 +187,8 @@ final class BenchCommand implements Callable<Integer> {
                     httpFailed = true;
                 }
             }
-            print(results);
-            if (json != null) {
-                Files.writeString(json, io.tally.stream.Json.MAPPER.writerWithDefaultPrettyPrinter()
-                        .writeValueAsString(results));
-            }
+            System.out.println();
+            report(results, new java.io.PrintWriter(System.out, true), json);
             return accountedFor && !httpFailed ? 0 : 1;
         } finally {
             deleteRecursively(work);
@@ -262,9 +259,13 @@ final class BenchCommand implements Callable<Integer> {
                 .mapToLong(e -> e.getValue().offset()).sum();
     }
 
-    private static void print(Map<String, Object> results) {
-        System.out.println();
-        results.forEach((name, value) -> System.out.printf("%-36s %s%n", name, value));
+    /** Prints the results a line each to {@code out}, and writes them as JSON to {@code json} unless it is null. */
+    static void report(Map<String, Object> results, java.io.PrintWriter out, Path json) throws java.io.IOException {
+        results.forEach((name, value) -> out.printf("%-36s %s%n", name, value));
+        out.flush();
+        if (json != null) {
+            Files.writeString(json, io.tally.stream.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(results));
+        }
     }
 
     private static double seconds(long nanos) {

@@ -1,7 +1,6 @@
 package io.tally.cli;
 
 import io.tally.ledger.RecordKey;
-import io.tally.stream.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -9,7 +8,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,12 +104,7 @@ final class LoadCommand implements Callable<Integer> {
             results.put("httpReadP99Ms", reads.latencies().percentileMs(99));
             results.put("httpReadErrors", reads.errors());
         }
-        java.io.PrintWriter out = spec.commandLine().getOut();
-        results.forEach((name, value) -> out.printf("%-36s %s%n", name, value));
-        out.flush();
-        if (json != null) {
-            Files.writeString(json, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(results));
-        }
+        BenchCommand.report(results, spec.commandLine().getOut(), json);
         return 0;
     }
 
