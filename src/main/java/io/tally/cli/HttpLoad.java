@@ -1,10 +1,12 @@
 package io.tally.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.util.BytesRequestContent;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
@@ -15,10 +17,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,37 +35,31 @@ import java.util.function.IntFunction;
  * scheduled time, so a slow service shows as latency instead of quietly lowering the offered
  * rate), and a closed loop of a few concurrent readers for reads.
  *
- * <p>Requests go out on the JDK's {@link HttpURLConnection}, on kept-alive connections: the
- * sending thread writes the request and reads the answer itself. The JDK's {@code HttpClient}
- * passes each request through its selector and executor threads as well, and took 40% of this
- * two-core machine at 2,000 writes/s, time the service under test then did not have
- * (docs/BENCHMARKS.md).
+ * <p>Requests go out on Jetty's non-blocking {@link HttpClient}, on kept-alive connections: one
+ * selector thread reads the answers of every connection. The generator shares the machine with
+ * what it measures, so it must cost little. At 2,000 writes/s this takes 14% of a core; the
+ * JDK's {@code HttpURLConnection} (a sending thread per request in flight, 1,024 of them) took
+ * 42%, two thirds of it in the kernel, and the answers of one commit woke a hundred threads at
+ * once; the JDK's {@code HttpClient} had taken 40% of the machine (docs/BENCHMARKS.md).
  */
 final class HttpLoad implements AutoCloseable {
     /** More than the service's sync timeout (10s by default), so its 504 is what gets counted. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /**
-     * Requests scheduled but not yet answered (sending, or waiting for a sender); past this a
-     * scheduled request is not made and counts as a "client-limit" error rather than delaying
-     * the schedule.
+     * Requests scheduled but not yet answered; past this a scheduled request is not made and
+     * counts as a "client-limit" error rather than delaying the schedule.
      */
     private static final int MAX_IN_FLIGHT = 20_000;
 
-    private static final int CONNECT_TIMEOUT_MS = 5_000;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     /**
-     * Threads that send and wait, each on a kept-alive connection. A request waiting for a free
-     * sender still counts from its scheduled time.
+     * Connections per server. A request waiting for a free connection still counts from its
+     * scheduled time.
      */
-    private static final int SENDERS = 1024;
+    private static final int CONNECTIONS = 1024;
 
-    static {
-        // Connections kept alive per server for reuse (the JDK keeps 5 by default, and closed the
-        // rest after each answer: a new connection per request at any real concurrency).
-        System.setProperty("http.maxConnections", String.valueOf(SENDERS));
-    }
-
-    private final ExecutorService senders = Executors.newFixedThreadPool(SENDERS, daemon("tally-bench-sender"));
+    private final HttpClient client;
     /** Sent as {@code Authorization: Bearer} with every request; null sends none. */
     private final String token;
 
@@ -70,7 +68,24 @@ final class HttpLoad implements AutoCloseable {
     }
 
     HttpLoad(String token) {
-        this.token = token == null || token.isBlank() ? null : token;
+        this.token = token == null || token.isBlank() ? null : "Bearer " + token;
+        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        threads.setName("tally-bench-client");
+        threads.setDaemon(true);
+        client = new HttpClient();
+        client.setExecutor(threads);
+        client.setMaxConnectionsPerDestination(CONNECTIONS);
+        client.setMaxRequestsQueuedPerDestination(MAX_IN_FLIGHT);
+        client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
+        client.setFollowRedirects(false);
+        // Answers are counted, never read: no gzip to ask for or undo.
+        client.getContentDecoderFactories().clear();
+        client.setUserAgentField(null);
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the HTTP client: " + e.getMessage(), e);
+        }
     }
 
     /** A request of the load: a GET when {@code body} is null, else a POST of that JSON. */
@@ -118,12 +133,13 @@ final class HttpLoad implements AutoCloseable {
                 answered.countDown();
                 continue;
             }
-            Request next = request.apply(i);
             int index = i;
-            senders.execute(() -> {
-                try {
-                    int status = send(next);
-                    long now = System.nanoTime();
+            newRequest(request.apply(i)).send(result -> {
+                long now = System.nanoTime();
+                if (result.isFailed()) {
+                    count(errors, kind(result.getFailure()));
+                } else {
+                    int status = result.getResponse().getStatus();
                     if (status / 100 == 2) {
                         nanos[index] = now - scheduled;
                         recorded.incrementAndGet();
@@ -131,12 +147,9 @@ final class HttpLoad implements AutoCloseable {
                         count(errors, String.valueOf(status));
                     }
                     lastAnswer.accumulateAndGet(now, Math::max);
-                } catch (IOException e) {
-                    count(errors, kind(e));
-                } finally {
-                    outstanding.release();
-                    answered.countDown();
                 }
+                outstanding.release();
+                answered.countDown();
             });
             progress.update(i + 1);
         }
@@ -187,14 +200,19 @@ final class HttpLoad implements AutoCloseable {
                         Request made = request.apply(i);
                         long sent = System.nanoTime();
                         try {
-                            int status = send(made);
+                            int status = newRequest(made).send().getStatus();
                             if (status == 200) {
                                 nanos[recorded.getAndIncrement()] = System.nanoTime() - sent;
                             } else {
                                 count(errors, String.valueOf(status));
                             }
-                        } catch (IOException e) {
+                        } catch (ExecutionException e) {
+                            count(errors, kind(e.getCause()));
+                        } catch (TimeoutException e) {
                             count(errors, kind(e));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
                         }
                         if (Thread.currentThread().isInterrupted()) {
                             return;
@@ -215,43 +233,29 @@ final class HttpLoad implements AutoCloseable {
                 Math.round(recorded.get() / seconds * 10) / 10.0, List.of());
     }
 
-    /**
-     * Sends one request and reads its answer to the end, so that the connection goes back to the
-     * JDK's keep-alive cache for the next request of this thread; returns the status.
-     */
-    private int send(Request request) throws IOException {
-        HttpURLConnection connection = (HttpURLConnection) request.uri().toURL().openConnection();
-        connection.setConnectTimeout(CONNECT_TIMEOUT_MS);
-        connection.setReadTimeout((int) REQUEST_TIMEOUT.toMillis());
+    private org.eclipse.jetty.client.api.Request newRequest(Request request) {
+        org.eclipse.jetty.client.api.Request made = client.newRequest(request.uri())
+                .timeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (token != null) {
-            connection.setRequestProperty("Authorization", "Bearer " + token);
+            made.headers(headers -> headers.put(HttpHeader.AUTHORIZATION, token));
         }
         if (request.body() != null) {
-            connection.setRequestMethod("POST");
-            connection.setDoOutput(true);
-            connection.setRequestProperty("Content-Type", "application/json");
-            connection.setFixedLengthStreamingMode(request.body().length);
-            try (OutputStream out = connection.getOutputStream()) {
-                out.write(request.body());
-            }
+            made.method(HttpMethod.POST).body(new BytesRequestContent("application/json", request.body()));
         }
-        int status = connection.getResponseCode();
-        InputStream answer = status < 400 ? connection.getInputStream() : connection.getErrorStream();
-        if (answer != null) {
-            try (answer) {
-                answer.transferTo(OutputStream.nullOutputStream());
-            }
-        }
-        return status;
+        return made;
     }
 
     @Override
     public void close() {
-        senders.shutdownNow();
+        try {
+            client.stop();
+        } catch (Exception e) {
+            // closing: nothing is left to answer
+        }
     }
 
-    private static String kind(IOException error) {
-        if (error instanceof SocketTimeoutException) {
+    private static String kind(Throwable error) {
+        if (error instanceof TimeoutException || error instanceof SocketTimeoutException) {
             return "timeout";
         }
         if (error instanceof ConnectException) {
