@@ -26,6 +26,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,6 +51,8 @@ public final class HttpApi implements AutoCloseable {
     private final Settings settings;
     private final int partitions;
     private static final byte[] SYNC_HEADER_VALUE = {'1'};
+    /** Connections the kernel may hold for the REST port until they are accepted. */
+    private static final int ACCEPT_QUEUE = 1024;
     private final KafkaProducer<String, byte[]> producer;
     private final CommittedOutcomes outcomes;
     private final Forwarder forwarder;
@@ -96,6 +100,17 @@ public final class HttpApi implements AutoCloseable {
             // service allocated, for answers of a few hundred bytes. Jetty still buffers the output.
             config.http.responseBufferSize = 4096;
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            config.jetty.addConnector((server, httpConfig) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                connector.setHost(http.host());
+                connector.setPort(http.port());
+                // Jetty asks for no particular backlog, and Java then asks the kernel for 50
+                // connections waiting to be accepted. Clients whose pools grow at once after a slow
+                // moment connect in bursts; past the backlog the kernel drops their SYNs and each
+                // waits out a one-second retransmission. The kernel caps this at net.core.somaxconn.
+                connector.setAcceptQueueSize(ACCEPT_QUEUE);
+                return connector;
+            });
             // The dashboard: static files from the classpath folder public/, served at /.
             config.staticFiles.add(files -> {
                 files.hostedPath = "/";
@@ -113,7 +128,7 @@ public final class HttpApi implements AutoCloseable {
     public static HttpApi bind(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
         HttpApi api = new HttpApi(settings, bootstrap, partitions, metrics);
         try {
-            api.app.start(settings.http().host(), settings.http().port());
+            api.app.start();
         } catch (RuntimeException e) {
             api.close();
             throw e;
