@@ -52,6 +52,8 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> records;
+    /** Flushes the records cache; run for every task of the thread at the first flush of a commit. */
+    private Runnable flushRecords;
     private KeyValueStore<String, List<Command>> pending;
     private KeyValueStore<String, byte[]> history;
     private KeyValueStore<String, byte[]> transfers;
@@ -116,10 +118,25 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         if (!listening) {
             throw new IllegalStateException("the records store has no cache; tally.records is published from its flushes");
         }
+        if (flushRecords != null) {
+            ThreadFlushes.remove(flushRecords);
+        }
+        CachedStateStore<String, byte[]> cache = (CachedStateStore<String, byte[]>) cached;
+        KeyValueStore<String, byte[]> store = records;
+        flushRecords = () -> {
+            if (store.isOpen()) {
+                cache.flushCache();
+            }
+        };
+        ThreadFlushes.add(flushRecords);
     }
 
     @Override
     public void close() {
+        if (flushRecords != null) {
+            ThreadFlushes.remove(flushRecords);
+            flushRecords = null;
+        }
         recent.clear();
         events.released(context.taskId().partition());
     }

@@ -47,6 +47,9 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
 
     private final KeyValueStore<String, byte[]> below;
     private final StagedPartials staged;
+    /** Writes what is staged below; run for every task of the thread at the first flush of a commit. */
+    private final Runnable drainer = this::drain;
+    private boolean flushedWithThread;
 
     MetricsStore(KeyValueStore<String, byte[]> below) {
         this.below = below;
@@ -105,17 +108,28 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
 
     @Override
     public MutableMetrics update(String key) {
+        flushWithThread();
         return staged.update(key);
     }
 
     @Override
     public OpenBuckets open(String key) {
+        flushWithThread();
         return staged.open(key);
     }
 
     @Override
     public MutableMetrics take(String key) {
+        flushWithThread();
         return staged.take(key);
+    }
+
+    /** Joins the flushes of the stream thread that stages here, the one that commits this task. */
+    private void flushWithThread() {
+        if (!flushedWithThread) {
+            ThreadFlushes.add(drainer);
+            flushedWithThread = true;
+        }
     }
 
     @Override
@@ -137,6 +151,14 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
 
     @Override
     public void flushCache() {
+        ThreadFlushes.flushAll();
+        drain();
+    }
+
+    private void drain() {
+        if (!below.isOpen()) {
+            return;
+        }
         staged.drain(entries -> {
             List<KeyValue<String, byte[]>> pairs = new ArrayList<>(entries.size());
             entries.forEach(entry -> pairs.add(KeyValue.pair(entry.getKey(), entry.getValue())));
@@ -190,6 +212,8 @@ final class MetricsStore implements StateStore, CachedStateStore<String, byte[]>
 
     @Override
     public void close() {
+        ThreadFlushes.remove(drainer);
+        flushedWithThread = false;
         clearCache();
         below.close();
     }
