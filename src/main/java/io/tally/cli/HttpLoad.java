@@ -69,7 +69,7 @@ final class HttpLoad implements AutoCloseable {
 
     HttpLoad(String token) {
         this.token = token == null || token.isBlank() ? null : "Bearer " + token;
-        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        QueuedThreadPool threads = new QueuedThreadPool(32, 2);
         threads.setName("tally-bench-client");
         threads.setDaemon(true);
         client = new HttpClient();
@@ -261,7 +261,7 @@ final class HttpLoad implements AutoCloseable {
         if (error instanceof ConnectException) {
             return "connect";
         }
-        return "io";
+        return "io:" + error.getClass().getSimpleName();
     }
 
     private static void count(Map<String, LongAdder> errors, String kind) {
