@@ -28,13 +28,21 @@ final class ThreadFlushes {
 
     /** Runs {@code flusher} at every cache flush of a task of the calling thread, until {@link #remove}. */
     static void add(Runnable flusher) {
-        BY_THREAD.computeIfAbsent(Thread.currentThread(), thread -> ConcurrentHashMap.newKeySet()).add(flusher);
+        BY_THREAD.compute(Thread.currentThread(), (thread, flushers) -> {
+            Set<Runnable> kept = flushers == null ? ConcurrentHashMap.newKeySet() : flushers;
+            kept.add(flusher);
+            return kept;
+        });
     }
 
     /** Stops running {@code flusher}, whichever thread added it. */
     static void remove(Runnable flusher) {
-        BY_THREAD.values().forEach(flushers -> flushers.remove(flusher));
-        BY_THREAD.values().removeIf(Set::isEmpty);
+        for (Thread thread : BY_THREAD.keySet()) {
+            BY_THREAD.computeIfPresent(thread, (key, flushers) -> {
+                flushers.remove(flusher);
+                return flushers.isEmpty() ? null : flushers;
+            });
+        }
     }
 
     /**
