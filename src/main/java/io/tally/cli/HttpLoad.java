@@ -135,21 +135,24 @@ final class HttpLoad implements AutoCloseable {
             }
             int index = i;
             newRequest(request.apply(i)).send(result -> {
-                long now = System.nanoTime();
-                if (result.isFailed()) {
-                    count(errors, kind(result.getFailure()));
-                } else {
-                    int status = result.getResponse().getStatus();
-                    if (status / 100 == 2) {
-                        nanos[index] = now - scheduled;
-                        recorded.incrementAndGet();
+                try {
+                    long now = System.nanoTime();
+                    if (result.isFailed()) {
+                        count(errors, kind(result.getFailure()));
                     } else {
-                        count(errors, String.valueOf(status));
+                        int status = result.getResponse().getStatus();
+                        if (status / 100 == 2) {
+                            nanos[index] = now - scheduled;
+                            recorded.incrementAndGet();
+                        } else {
+                            count(errors, String.valueOf(status));
+                        }
+                        lastAnswer.accumulateAndGet(now, Math::max);
                     }
-                    lastAnswer.accumulateAndGet(now, Math::max);
+                } finally {
+                    outstanding.release();
+                    answered.countDown();
                 }
-                outstanding.release();
-                answered.countDown();
             });
             progress.update(i + 1);
         }
