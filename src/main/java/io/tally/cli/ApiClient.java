@@ -186,7 +186,7 @@ final class ApiClient {
     }
 
     /** {@code --url} without a trailing slash; it may carry a path prefix (a proxy's mount point). */
-    private static URI base(String url) {
+    static URI base(String url) {
         URI uri;
         try {
             uri = URI.create(url.strip().replaceAll("/+$", ""));

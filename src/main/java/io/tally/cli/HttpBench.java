@@ -76,8 +76,9 @@ final class HttpBench {
             throws InterruptedException {
         // Called on the generator's one thread only, so one unsynchronized random is enough.
         SplittableRandom random = new SplittableRandom(20251123L);
-        IntFunction<HttpLoad.Request> add = i -> HttpLoad.Request.postJson(bases.get(i % bases.size())
-                .resolve(addPath.apply(random.nextInt(records))), AMOUNT);
+        // Appended, not resolved: a base may carry a path prefix (a proxy's mount point), as --url may.
+        IntFunction<HttpLoad.Request> add = i -> HttpLoad.Request.postJson(
+                URI.create(bases.get(i % bases.size()) + addPath.apply(random.nextInt(records))), AMOUNT);
         // Untimed: in the first timed seconds C2 was still compiling Jetty, the clients and the outcome
         // readers, and the backlog that left made the first rate's figures mostly the JIT's.
         // Its second half is at the first timed rate: a jump from the warm-up's rate straight to it

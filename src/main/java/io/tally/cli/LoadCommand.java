@@ -86,7 +86,7 @@ final class LoadCommand implements Callable<Integer> {
         results.put("records", records);
         try (HttpLoad load = new HttpLoad(token)) {
             HttpLoad.Outcome created = load.closedLoop(CREATE_CONCURRENCY, records, i -> HttpLoad.Request.postJson(
-                    bases.get(i % bases.size()).resolve(recordPath(i)), "{}"), new Progress("create", records));
+                    URI.create(bases.get(i % bases.size()) + recordPath(i)), "{}"), new Progress("create", records));
             Map<String, Long> refused = new LinkedHashMap<>(created.errors());
             // 409: the record exists from an earlier run, and is written to as it is.
             refused.remove("409");
@@ -98,7 +98,7 @@ final class LoadCommand implements Callable<Integer> {
             HttpBench.measureWrites(load, bases, rates, Duration.ofSeconds(seconds), Duration.ofSeconds(warmUpSeconds),
                     i -> recordPath(i) + "/" + field + "/add", records, results);
             HttpLoad.Outcome reads = load.closedLoop(READ_CONCURRENCY, READS, i -> HttpLoad.Request.get(
-                    bases.get(i % bases.size()).resolve(recordPath(i % records))), new Progress("read", READS));
+                    URI.create(bases.get(i % bases.size()) + recordPath(i % records))), new Progress("read", READS));
             results.put("httpReadConcurrency", READ_CONCURRENCY);
             results.put("httpReadP50Ms", reads.latencies().percentileMs(50));
             results.put("httpReadP99Ms", reads.latencies().percentileMs(99));
@@ -115,16 +115,11 @@ final class LoadCommand implements Callable<Integer> {
     private List<URI> bases() {
         List<URI> bases = new ArrayList<>();
         for (String url : urls) {
-            URI uri;
             try {
-                uri = URI.create(url.trim());
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--url " + url + " is not a URL: " + e.getMessage());
+                bases.add(ApiClient.base(url));
+            } catch (IllegalArgumentException badUrl) {
+                throw new ParameterException(spec.commandLine(), badUrl.getMessage());
             }
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new ParameterException(spec.commandLine(), "--url takes http:// or https:// URLs, got " + url);
-            }
-            bases.add(uri);
         }
         return bases;
     }
