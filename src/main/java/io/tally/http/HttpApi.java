@@ -22,6 +22,7 @@ import io.tally.stream.TallyTopics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -87,7 +89,10 @@ public final class HttpApi implements AutoCloseable {
                 // each was the broker's largest cost, and 5 ms is small beside the commit waited for.
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000));
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
+                // send() itself waits for the topic's metadata and for room in the buffer: no longer
+                // than a write waits for its answer, and never a server thread's minute.
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.http().syncTimeout().toMillis()));
         this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
         this.outcomes = new CommittedOutcomes(settings.kafkaClient(bootstrap));
         HttpSettings http = settings.http();
@@ -226,12 +231,7 @@ public final class HttpApi implements AutoCloseable {
         });
         app.delete("/v1/{resource}/{id}", this::delete);
         app.post("/v1/{resource}/{id}/{field}/{op}", this::change);
-        app.exception(ApiError.class, (error, ctx) -> {
-            if (error.retryAfterSeconds != null) {
-                ctx.header("Retry-After", String.valueOf(error.retryAfterSeconds));
-            }
-            ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage()));
-        });
+        app.exception(ApiError.class, (error, ctx) -> respond(ctx, error));
         app.exception(ReadYourWrites.NotYetApplied.class, (error, ctx) ->
                 ctx.header("Retry-After", "1").status(503).json(Map.of("error", "NOT_YET_APPLIED", "message", error.getMessage())));
         app.exception(StreamsPartialStores.IncompleteException.class, (error, ctx) ->
@@ -325,7 +325,7 @@ public final class HttpApi implements AutoCloseable {
         CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(id + TransfersHandler.CREDIT) : null;
         CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(id + TransfersHandler.REFUND) : null;
         try {
-            produce(ctx, RecordKey.of(source.name(), from.get("id").asText()), command, sync);
+            produceAndWait(ctx, RecordKey.of(source.name(), from.get("id").asText()), command, sync);
             if (!sync) {
                 ctx.status(202).json(Map.of("transferId", id, "state", "pending"));
                 return;
@@ -558,28 +558,38 @@ public final class HttpApi implements AutoCloseable {
         command.put("txId", txId);
         String key = RecordKey.of(resource.name(), command.get("id").asText());
         CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(txId) : null;
-        try {
-            produce(ctx, key, command, sync);
-        } catch (ApiError e) {
-            outcomes.forget(txId);
-            throw e;
-        }
+        CompletableFuture<ConsistencyToken> written = produce(key, command, sync);
+        String id = txId;
         if (!sync) {
-            ctx.status(202).json(Map.of("txId", txId, "status", "accepted"));
+            ctx.future(() -> written.handleAsync((token, error) -> {
+                if (error != null) {
+                    respond(ctx, unwritten(error));
+                } else {
+                    ctx.header(ConsistencyToken.HEADER, token.toString());
+                    ctx.status(202).json(Map.of("txId", id, "status", "accepted"));
+                }
+                return null;
+            }, answering));
             return;
         }
-        // The request waits without holding a server thread: the wait is for Kafka's commit, not for
-        // work here, and a thread per waiting write would cap sync writes at threads / commit latency.
-        String id = txId;
+        // The request waits without holding a server thread, for Kafka's ack and then for the commit:
+        // a thread per waiting write would cap sync writes at threads / commit latency.
         long timeout = settings.http().syncTimeout().toMillis();
-        ctx.future(() -> outcome.orTimeout(timeout, TimeUnit.MILLISECONDS).handleAsync((committed, error) -> {
+        ctx.future(() -> written.thenCompose(token -> outcome.orTimeout(timeout, TimeUnit.MILLISECONDS)).handleAsync((committed, error) -> {
             if (error != null) {
                 outcomes.forget(id);
+            }
+            if (unwrap(error) instanceof ApiError notWritten) {
+                respond(ctx, notWritten);
+                return null;
+            }
+            ctx.header(ConsistencyToken.HEADER, written.join().toString());
+            if (error == null) {
+                Writes.answer(ctx, committed, sequence -> records().transaction(key, sequence));
+            } else {
                 ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", id, "message", "no committed outcome within "
                         + timeout + " ms; the command is on the log and may still apply "
                         + "(a change to a record not yet created waits for its create)"));
-            } else {
-                Writes.answer(ctx, committed, sequence -> records().transaction(key, sequence));
             }
             return null;
         }, answering));
@@ -598,25 +608,70 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /**
-     * Writes a command and waits for Kafka to have it; a failure is a 503 (nothing was written, or it
-     * may retry). The answer carries the command's place on the log as its consistency token
-     * (header {@link ConsistencyToken#HEADER}): a read that passes it sees this write. A sync write's
-     * command carries the header that asks the stream to commit promptly ({@link TallyTopics#SYNC_HEADER}).
+     * Writes a command; the future completes once Kafka has it, with the command's place on the log as
+     * the consistency token (header {@link ConsistencyToken#HEADER}: a read that passes it sees this
+     * write), or with a 503 {@link ApiError} when it was not written (or may still be, on a retry). It
+     * completes on the producer's I/O thread: what follows it must run elsewhere, as answers do on
+     * {@code answering}. A sync write's command carries the header that asks the stream to commit
+     * promptly ({@link TallyTopics#SYNC_HEADER}).
      */
-    private void produce(Context ctx, String key, ObjectNode command, boolean sync) throws Exception {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(TallyTopics.COMMANDS, key,
-                Json.MAPPER.writeValueAsBytes(command));
-        if (sync) {
-            record.headers().add(TallyTopics.SYNC_HEADER, SYNC_HEADER_VALUE);
-        }
+    private CompletableFuture<ConsistencyToken> produce(String key, ObjectNode command, boolean sync) {
+        CompletableFuture<ConsistencyToken> written = new CompletableFuture<>();
         try {
-            var written = producer.send(record)
-                    .get(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            ctx.header(ConsistencyToken.HEADER, new ConsistencyToken(written.partition(), written.offset()).toString());
-        } catch (ExecutionException | TimeoutException e) {
-            throw new ApiError(503, "UNAVAILABLE", "the command could not be written to Kafka: "
-                    + (e instanceof ExecutionException ? e.getCause().getMessage() : "timed out"), 1);
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(TallyTopics.COMMANDS, key,
+                    Json.MAPPER.writeValueAsBytes(command));
+            if (sync) {
+                record.headers().add(TallyTopics.SYNC_HEADER, SYNC_HEADER_VALUE);
+            }
+            producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    written.completeExceptionally(unwritten(error));
+                } else {
+                    written.complete(new ConsistencyToken(metadata.partition(), metadata.offset()));
+                }
+            });
+        } catch (IOException | KafkaException e) {
+            written.completeExceptionally(unwritten(e));
         }
+        return written.orTimeout(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** {@link #produce}, waiting on this thread for Kafka to have the command; sets the consistency token. */
+    private void produceAndWait(Context ctx, String key, ObjectNode command, boolean sync) throws InterruptedException {
+        try {
+            ctx.header(ConsistencyToken.HEADER, produce(key, command, sync).get().toString());
+        } catch (ExecutionException e) {
+            throw unwritten(e);
+        }
+    }
+
+    /** Why a command was not written, as the 503 that says so; an {@link ApiError} already saying it is kept. */
+    private static ApiError unwritten(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof ApiError apiError) {
+            return apiError;
+        }
+        if (cause instanceof TimeoutException) {
+            return new ApiError(503, "UNAVAILABLE", "Kafka did not acknowledge the command in time; it may still "
+                    + "be written: retry with the same Idempotency-Key, which applies it at most once", 1);
+        }
+        return new ApiError(503, "UNAVAILABLE", "the command could not be written to Kafka: " + cause.getMessage(), 1);
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** Answers with {@code error}: its status, code and message, and Retry-After when it has one. */
+    private static void respond(Context ctx, ApiError error) {
+        if (error.retryAfterSeconds != null) {
+            ctx.header("Retry-After", String.valueOf(error.retryAfterSeconds));
+        }
+        ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage()));
     }
 
     private ResourceSpec resource(Context ctx) {

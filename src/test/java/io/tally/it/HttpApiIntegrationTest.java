@@ -452,6 +452,36 @@ class HttpApiIntegrationTest {
         }
     }
 
+    /**
+     * A write Kafka does not take (here: its only broker has stopped) is answered 503 with Retry-After
+     * within the sync timeout, sync or async, saying it was not written or may still be: never a
+     * server error, and the server thread is not held for the producer's own minute.
+     */
+    @Test
+    void answersAWriteKafkaDoesNotTakeWith503AndRetryAfter() throws Exception {
+        EmbeddedKafka gone = EmbeddedKafka.start(dir.resolve("kafka-gone"), 0);
+        Settings noBroker = KafkaFixture.settings(gone.bootstrapServers(), dir.resolve("state-no-broker"), "tally-http-no-broker", 4)
+                .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(2), 4096));
+        try (gone; TallyMetrics metrics = new TallyMetrics();
+             HttpApi http = HttpApi.bind(noBroker, gone.bootstrapServers(), 4, metrics)) {
+            gone.stop();
+            for (String mode : List.of("sync", "async")) {
+                long started = System.nanoTime();
+                HttpResponse<String> answer = CLIENT.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + http.port() + "/v1/wallets/u1/balance/add?mode=" + mode))
+                        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"1\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                assertThat(answer.statusCode()).as(mode + " write answered " + answer.body()).isEqualTo(503);
+                assertThat(answer.headers().firstValue("Retry-After")).as(mode).isPresent();
+                assertThat(json(answer).get("error").asText()).isEqualTo("UNAVAILABLE");
+                assertThat(json(answer).get("message").asText()).as(mode).containsAnyOf("could not be written", "may still be written");
+                assertThat(answer.headers().firstValue("Tally-Consistency-Token")).as(mode).isEmpty();
+                assertThat(took).as(mode + " answered after the sync timeout, not the producer's minute").isLessThan(Duration.ofSeconds(20));
+            }
+        }
+    }
+
     private static void assertEveryReadIsUnavailable(int port, List<String> paths, String when) throws Exception {
         for (String path : paths) {
             HttpResponse<String> answer = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
