@@ -10,7 +10,9 @@ import java.time.Duration;
  * @param port         the port; 0 picks a free one
  * @param advertisedHost the host the other instances reach this one at (empty: the listening host,
  *                     or this machine's name when listening on every interface)
- * @param syncTimeout  how long a sync write waits for its committed outcome before answering 504
+ * @param syncTimeout  how long a write waits for Kafka to take its command (then 503) and a sync
+ *                     write, in all, for its committed outcome (then 504); also how long the
+ *                     producer's {@code send()} may block, unless {@code max.block.ms} is set
  * @param maxBodyBytes the largest request body accepted
  * @param readToken    the bearer token reads must carry (empty: reads are open); the write token reads too
  * @param writeToken   the bearer token writes must carry (empty: writes are open)

@@ -59,7 +59,10 @@ public final class HttpApi implements AutoCloseable {
     private final CommittedOutcomes outcomes;
     private final Forwarder forwarder;
     private final TallyMetrics metrics;
-    /** Writes the answers of sync writes once their outcome is committed, off the outcome reader's thread. */
+    /**
+     * Writes the answers of writes once Kafka has their command (async) or their outcome is committed
+     * (sync): off the producer's I/O thread and the outcome reader's.
+     */
     private final java.util.concurrent.ExecutorService answering = java.util.concurrent.Executors.newFixedThreadPool(8,
             runnable -> {
                 Thread thread = new Thread(runnable, "tally-answers");
@@ -89,10 +92,10 @@ public final class HttpApi implements AutoCloseable {
                 // each was the broker's largest cost, and 5 ms is small beside the commit waited for.
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-                // send() itself waits for the topic's metadata and for room in the buffer: no longer
-                // than a write waits for its answer, and never a server thread's minute.
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.http().syncTimeout().toMillis()));
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000));
+        // send() itself waits for the topic's metadata and for room in the buffer, on the server
+        // thread: by default no longer than a write waits for its answer, not the producer's minute.
+        producerConfig.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.http().syncTimeout().toMillis());
         this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
         this.outcomes = new CommittedOutcomes(settings.kafkaClient(bootstrap));
         HttpSettings http = settings.http();
@@ -231,7 +234,7 @@ public final class HttpApi implements AutoCloseable {
         });
         app.delete("/v1/{resource}/{id}", this::delete);
         app.post("/v1/{resource}/{id}/{field}/{op}", this::change);
-        app.exception(ApiError.class, (error, ctx) -> respond(ctx, error));
+        app.exception(ApiError.class, (error, ctx) -> respond(ctx, error, null, null));
         app.exception(ReadYourWrites.NotYetApplied.class, (error, ctx) ->
                 ctx.header("Retry-After", "1").status(503).json(Map.of("error", "NOT_YET_APPLIED", "message", error.getMessage())));
         app.exception(StreamsPartialStores.IncompleteException.class, (error, ctx) ->
@@ -325,7 +328,12 @@ public final class HttpApi implements AutoCloseable {
         CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(id + TransfersHandler.CREDIT) : null;
         CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(id + TransfersHandler.REFUND) : null;
         try {
-            produceAndWait(ctx, RecordKey.of(source.name(), from.get("id").asText()), command, sync);
+            try {
+                produceAndWait(ctx, RecordKey.of(source.name(), from.get("id").asText()), command, sync);
+            } catch (ApiError notWritten) {
+                respond(ctx, notWritten, "transferId", id);
+                return;
+            }
             if (!sync) {
                 ctx.status(202).json(Map.of("transferId", id, "state", "pending"));
                 return;
@@ -558,12 +566,14 @@ public final class HttpApi implements AutoCloseable {
         command.put("txId", txId);
         String key = RecordKey.of(resource.name(), command.get("id").asText());
         CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(txId) : null;
-        CompletableFuture<ConsistencyToken> written = produce(key, command, sync);
+        long timeout = settings.http().syncTimeout().toMillis();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        CompletableFuture<ConsistencyToken> written = produce(key, command, sync, deadline);
         String id = txId;
         if (!sync) {
             ctx.future(() -> written.handleAsync((token, error) -> {
                 if (error != null) {
-                    respond(ctx, unwritten(error));
+                    respond(ctx, unwritten(error), "txId", id);
                 } else {
                     ctx.header(ConsistencyToken.HEADER, token.toString());
                     ctx.status(202).json(Map.of("txId", id, "status", "accepted"));
@@ -574,25 +584,30 @@ public final class HttpApi implements AutoCloseable {
         }
         // The request waits without holding a server thread, for Kafka's ack and then for the commit:
         // a thread per waiting write would cap sync writes at threads / commit latency.
-        long timeout = settings.http().syncTimeout().toMillis();
-        ctx.future(() -> written.thenCompose(token -> outcome.orTimeout(timeout, TimeUnit.MILLISECONDS)).handleAsync((committed, error) -> {
-            if (error != null) {
-                outcomes.forget(id);
-            }
-            if (unwrap(error) instanceof ApiError notWritten) {
-                respond(ctx, notWritten);
-                return null;
-            }
-            ctx.header(ConsistencyToken.HEADER, written.join().toString());
-            if (error == null) {
-                Writes.answer(ctx, committed, sequence -> records().transaction(key, sequence));
-            } else {
-                ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", id, "message", "no committed outcome within "
-                        + timeout + " ms; the command is on the log and may still apply "
-                        + "(a change to a record not yet created waits for its create)"));
-            }
-            return null;
-        }, answering));
+        ctx.future(() -> written.thenCompose(token -> outcome.orTimeout(remainingMillis(deadline), TimeUnit.MILLISECONDS))
+                .handleAsync((committed, error) -> {
+                    if (error != null) {
+                        outcomes.forget(id);
+                    }
+                    if (written.isCompletedExceptionally()) {
+                        respond(ctx, unwritten(error), "txId", id);
+                        return null;
+                    }
+                    ctx.header(ConsistencyToken.HEADER, written.join().toString());
+                    if (error == null) {
+                        Writes.answer(ctx, committed, sequence -> records().transaction(key, sequence));
+                    } else {
+                        ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", id, "message", "no committed outcome within "
+                                + timeout + " ms; the command is on the log and may still apply "
+                                + "(a change to a record not yet created waits for its create)"));
+                    }
+                    return null;
+                }, answering));
+    }
+
+    /** Milliseconds left until {@code deadline} ({@link System#nanoTime()}), at least 1. */
+    private static long remainingMillis(long deadline) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 
     private static Consistency mode(Context ctx, ResourceSpec resource) {
@@ -610,52 +625,66 @@ public final class HttpApi implements AutoCloseable {
     /**
      * Writes a command; the future completes once Kafka has it, with the command's place on the log as
      * the consistency token (header {@link ConsistencyToken#HEADER}: a read that passes it sees this
-     * write), or with a 503 {@link ApiError} when it was not written (or may still be, on a retry). It
-     * completes on the producer's I/O thread: what follows it must run elsewhere, as answers do on
+     * write), or by {@code deadline} ({@link System#nanoTime()}) with a 503 {@link ApiError}: "not
+     * written" when the producer refused it before taking it (no metadata, no room, too large), "may
+     * still be written" when it took it and then failed or did not confirm in time. It completes on
+     * the producer's I/O thread: what follows it must run elsewhere, as answers do on
      * {@code answering}. A sync write's command carries the header that asks the stream to commit
      * promptly ({@link TallyTopics#SYNC_HEADER}).
      */
-    private CompletableFuture<ConsistencyToken> produce(String key, ObjectNode command, boolean sync) {
+    private CompletableFuture<ConsistencyToken> produce(String key, ObjectNode command, boolean sync, long deadline) {
         CompletableFuture<ConsistencyToken> written = new CompletableFuture<>();
+        Thread sender = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
         try {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(TallyTopics.COMMANDS, key,
                     Json.MAPPER.writeValueAsBytes(command));
             if (sync) {
                 record.headers().add(TallyTopics.SYNC_HEADER, SYNC_HEADER_VALUE);
             }
+            // The producer calls back on this thread, before send() returns, when it refuses a record.
             producer.send(record, (metadata, error) -> {
-                if (error != null) {
-                    written.completeExceptionally(unwritten(error));
-                } else {
+                if (error == null) {
                     written.complete(new ConsistencyToken(metadata.partition(), metadata.offset()));
+                } else if (Thread.currentThread() == sender && !taken.get()) {
+                    written.completeExceptionally(notWritten(error.getMessage()));
+                } else {
+                    written.completeExceptionally(mayBeWritten(error.getMessage()));
                 }
             });
-        } catch (IOException | KafkaException e) {
-            written.completeExceptionally(unwritten(e));
+            taken.set(true);
+        } catch (IOException | RuntimeException e) {
+            written.completeExceptionally(notWritten(e.getMessage()));
         }
-        return written.orTimeout(settings.http().syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return written.orTimeout(remainingMillis(deadline), TimeUnit.MILLISECONDS);
     }
 
     /** {@link #produce}, waiting on this thread for Kafka to have the command; sets the consistency token. */
     private void produceAndWait(Context ctx, String key, ObjectNode command, boolean sync) throws InterruptedException {
+        long deadline = System.nanoTime() + settings.http().syncTimeout().toNanos();
         try {
-            ctx.header(ConsistencyToken.HEADER, produce(key, command, sync).get().toString());
+            ctx.header(ConsistencyToken.HEADER, produce(key, command, sync, deadline).get().toString());
         } catch (ExecutionException e) {
             throw unwritten(e);
         }
     }
 
-    /** Why a command was not written, as the 503 that says so; an {@link ApiError} already saying it is kept. */
+    private static ApiError notWritten(String reason) {
+        return new ApiError(503, "UNAVAILABLE", "the command could not be written to Kafka: " + reason, 1);
+    }
+
+    private static ApiError mayBeWritten(String reason) {
+        return new ApiError(503, "UNAVAILABLE", "Kafka did not confirm the command (" + reason + "); it may still "
+                + "be written: retry with the same Idempotency-Key (the id in this answer), which applies it at most once", 1);
+    }
+
+    /** Why a write's command was not confirmed, as the 503 that says so. */
     private static ApiError unwritten(Throwable error) {
         Throwable cause = unwrap(error);
         if (cause instanceof ApiError apiError) {
             return apiError;
         }
-        if (cause instanceof TimeoutException) {
-            return new ApiError(503, "UNAVAILABLE", "Kafka did not acknowledge the command in time; it may still "
-                    + "be written: retry with the same Idempotency-Key, which applies it at most once", 1);
-        }
-        return new ApiError(503, "UNAVAILABLE", "the command could not be written to Kafka: " + cause.getMessage(), 1);
+        return mayBeWritten(cause instanceof TimeoutException ? "no acknowledgement in time" : String.valueOf(cause.getMessage()));
     }
 
     private static Throwable unwrap(Throwable error) {
@@ -666,12 +695,22 @@ public final class HttpApi implements AutoCloseable {
         return cause;
     }
 
-    /** Answers with {@code error}: its status, code and message, and Retry-After when it has one. */
-    private static void respond(Context ctx, ApiError error) {
+    /**
+     * Answers with {@code error}: its status, code and message, Retry-After when it has one, and a
+     * write's id when not null ({@code txId}, or a transfer's {@code transferId}): the
+     * Idempotency-Key that retries it safely.
+     */
+    private static void respond(Context ctx, ApiError error, String idName, String id) {
         if (error.retryAfterSeconds != null) {
             ctx.header("Retry-After", String.valueOf(error.retryAfterSeconds));
         }
-        ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage()));
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("error", error.code);
+        body.put("message", error.getMessage());
+        if (id != null) {
+            body.put(idName, id);
+        }
+        ctx.status(error.status).json(body);
     }
 
     private ResourceSpec resource(Context ctx) {

@@ -14,6 +14,7 @@ import io.tally.stream.TallyTopology;
 import io.tally.stream.TallyTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
@@ -453,33 +454,57 @@ class HttpApiIntegrationTest {
     }
 
     /**
-     * A write Kafka does not take (here: its only broker has stopped) is answered 503 with Retry-After
-     * within the sync timeout, sync or async, saying it was not written or may still be: never a
-     * server error, and the server thread is not held for the producer's own minute.
+     * A write Kafka does not confirm is answered 503 with Retry-After within the sync timeout, sync or
+     * async, never a server error, and carries its txId to retry with: "could not be written" when
+     * the producer refused it (here: its topic unknown), "may still be written" when it was taken
+     * and not acknowledged (here: the only broker stopped).
      */
     @Test
-    void answersAWriteKafkaDoesNotTakeWith503AndRetryAfter() throws Exception {
+    void answersAWriteKafkaDoesNotConfirmWith503RetryAfterAndItsTxId() throws Exception {
         EmbeddedKafka gone = EmbeddedKafka.start(dir.resolve("kafka-gone"), 0);
-        Settings noBroker = KafkaFixture.settings(gone.bootstrapServers(), dir.resolve("state-no-broker"), "tally-http-no-broker", 4)
+        // Without rebootstrapping, the producer keeps the topic's metadata once its broker is gone, so
+        // it takes the commands and they wait for an acknowledgement that does not come.
+        Path clientProperties = java.nio.file.Files.writeString(dir.resolve("no-rebootstrap.properties"),
+                "metadata.recovery.strategy=none\n");
+        Settings noBroker = KafkaFixture.settings(gone.bootstrapServers(), dir.resolve("state-no-broker"), "tally-http-no-broker", 4,
+                        Map.of("kafkaPropertiesFile", clientProperties.toString()))
                 .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(2), 4096));
         try (gone; TallyMetrics metrics = new TallyMetrics();
              HttpApi http = HttpApi.bind(noBroker, gone.bootstrapServers(), 4, metrics)) {
-            gone.stop();
-            for (String mode : List.of("sync", "async")) {
-                long started = System.nanoTime();
-                HttpResponse<String> answer = CLIENT.send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + http.port() + "/v1/wallets/u1/balance/add?mode=" + mode))
-                        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"1\"}")).build(), HttpResponse.BodyHandlers.ofString());
-                Duration took = Duration.ofNanos(System.nanoTime() - started);
-                assertThat(answer.statusCode()).as(mode + " write answered " + answer.body()).isEqualTo(503);
-                assertThat(answer.headers().firstValue("Retry-After")).as(mode).isPresent();
-                assertThat(json(answer).get("error").asText()).isEqualTo("UNAVAILABLE");
-                assertThat(json(answer).get("message").asText()).as(mode).containsAnyOf("could not be written", "may still be written");
-                assertThat(answer.headers().firstValue("Tally-Consistency-Token")).as(mode).isEmpty();
-                assertThat(took).as(mode + " answered after the sync timeout, not the producer's minute").isLessThan(Duration.ofSeconds(20));
+            assertUnconfirmedWrites(http.port(), "could not be written", "no tally.commands topic");
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, gone.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic(TallyTopics.COMMANDS, 4, (short) 1))).all().get();
             }
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(write(http.port(), "async", "u-warm").statusCode()).isEqualTo(202));
+            gone.stop();
+            assertUnconfirmedWrites(http.port(), "may still be written", "broker stopped");
         }
+    }
+
+    private static void assertUnconfirmedWrites(int port, String saying, String when) throws Exception {
+        for (String mode : List.of("sync", "async")) {
+            String key = "u-" + mode + "-" + when.replace(' ', '-');
+            long started = System.nanoTime();
+            HttpResponse<String> answer = write(port, mode, key);
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            String as = when + ", " + mode + " write answered " + answer.body();
+            assertThat(answer.statusCode()).as(as).isEqualTo(503);
+            assertThat(answer.headers().firstValue("Retry-After")).as(as).isPresent();
+            assertThat(answer.headers().firstValue("Tally-Consistency-Token")).as(as).isEmpty();
+            JsonNode body = json(answer);
+            assertThat(body.get("error").asText()).as(as).isEqualTo("UNAVAILABLE");
+            assertThat(body.get("message").asText()).as(as).contains(saying);
+            assertThat(body.get("txId").asText()).as(as).isEqualTo(key);
+            assertThat(took).as(when + ", " + mode + ": answered after the 2 s sync timeout, not the producer's minute")
+                    .isLessThan(Duration.ofSeconds(20));
+        }
+    }
+
+    private static HttpResponse<String> write(int port, String mode, String idempotencyKey) throws Exception {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/wallets/u1/balance/add?mode=" + mode))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").header("Idempotency-Key", idempotencyKey)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"1\"}")).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void assertEveryReadIsUnavailable(int port, List<String> paths, String when) throws Exception {
