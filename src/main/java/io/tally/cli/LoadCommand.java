@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
  * generator on its own machine, the service and its Kafka cluster on theirs. It creates its
  * records ({@code load-0}, {@code load-1}, …; ones that exist are used as they are), warms up,
  * offers sync adds of 0.01 at each rate spread over the given instances, then reads the records
- * back. Each write changes a balance: point it at a resource kept for the purpose.
+ * back, the first {@value HttpBench#READ_WARM_UP} reads untimed. Each write changes a balance:
+ * point it at a resource kept for the purpose.
  */
 @Command(name = "load", description = "Offer sync writes and reads to a running deployment's REST API and report "
         + "their latency. Each write adds 0.01 to a record load-N of --resource: use one kept for the purpose.",
@@ -32,8 +33,6 @@ import java.util.concurrent.Callable;
 final class LoadCommand implements Callable<Integer> {
     static final String ID_PREFIX = "load-";
     private static final int CREATE_CONCURRENCY = 8;
-    private static final int READ_CONCURRENCY = 4;
-    private static final int READS = 5_000;
 
     @Spec
     CommandSpec spec;
@@ -97,9 +96,13 @@ final class LoadCommand implements Callable<Integer> {
             }
             HttpBench.measureWrites(load, bases, rates, Duration.ofSeconds(seconds), Duration.ofSeconds(warmUpSeconds),
                     i -> recordPath(i) + "/" + field + "/add", records, results);
-            HttpLoad.Outcome reads = load.closedLoop(READ_CONCURRENCY, READS, i -> HttpLoad.Request.get(
-                    URI.create(bases.get(i % bases.size()) + recordPath(i % records))), new Progress("read", READS));
-            results.put("httpReadConcurrency", READ_CONCURRENCY);
+            java.util.function.IntFunction<HttpLoad.Request> read = i -> HttpLoad.Request.get(
+                    URI.create(bases.get(i % bases.size()) + recordPath(i % records)));
+            load.closedLoop(HttpBench.READ_CONCURRENCY, HttpBench.READ_WARM_UP, read,
+                    new Progress("warm reads", HttpBench.READ_WARM_UP));
+            HttpLoad.Outcome reads = load.closedLoop(HttpBench.READ_CONCURRENCY, HttpBench.READS, read,
+                    new Progress("read", HttpBench.READS));
+            results.put("httpReadConcurrency", HttpBench.READ_CONCURRENCY);
             results.put("httpReadP50Ms", reads.latencies().percentileMs(50));
             results.put("httpReadP99Ms", reads.latencies().percentileMs(99));
             results.put("httpReadErrors", reads.errors());
