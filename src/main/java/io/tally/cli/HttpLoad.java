@@ -58,6 +58,12 @@ final class HttpLoad implements AutoCloseable {
      * scheduled time.
      */
     private static final int CONNECTIONS = 1024;
+    /**
+     * Kept-alive connections idle this long are closed by the generator, before a server closes them
+     * (Jetty's default, the service's, is 30 s): a request sent on a connection the server is closing
+     * fails with an EOF, and Jetty's client does not send it again.
+     */
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(15);
 
     private final HttpClient client;
     /** Sent as {@code Authorization: Bearer} with every request; null sends none. */
@@ -77,6 +83,7 @@ final class HttpLoad implements AutoCloseable {
         client.setMaxConnectionsPerDestination(CONNECTIONS);
         client.setMaxRequestsQueuedPerDestination(MAX_IN_FLIGHT);
         client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
+        client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         client.setFollowRedirects(false);
         // Answers are counted, never read: no gzip to ask for or undo.
         client.getContentDecoderFactories().clear();
