@@ -566,8 +566,7 @@ public final class HttpApi implements AutoCloseable {
         command.put("txId", txId);
         String key = RecordKey.of(resource.name(), command.get("id").asText());
         CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(txId) : null;
-        long timeout = settings.http().syncTimeout().toMillis();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        long deadline = deadline();
         CompletableFuture<ConsistencyToken> written = produce(key, command, sync, deadline);
         String id = txId;
         if (!sync) {
@@ -598,11 +597,16 @@ public final class HttpApi implements AutoCloseable {
                         Writes.answer(ctx, committed, sequence -> records().transaction(key, sequence));
                     } else {
                         ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", id, "message", "no committed outcome within "
-                                + timeout + " ms; the command is on the log and may still apply "
+                                + settings.http().syncTimeout().toMillis() + " ms; the command is on the log and may still apply "
                                 + "(a change to a record not yet created waits for its create)"));
                     }
                     return null;
                 }, answering));
+    }
+
+    /** When a write arriving now must be answered by, in {@link System#nanoTime()}: {@code http.syncTimeout} from now. */
+    private long deadline() {
+        return System.nanoTime() + settings.http().syncTimeout().toNanos();
     }
 
     /** Milliseconds left until {@code deadline} ({@link System#nanoTime()}), at least 1. */
@@ -661,9 +665,8 @@ public final class HttpApi implements AutoCloseable {
 
     /** {@link #produce}, waiting on this thread for Kafka to have the command; sets the consistency token. */
     private void produceAndWait(Context ctx, String key, ObjectNode command, boolean sync) throws InterruptedException {
-        long deadline = System.nanoTime() + settings.http().syncTimeout().toNanos();
         try {
-            ctx.header(ConsistencyToken.HEADER, produce(key, command, sync, deadline).get().toString());
+            ctx.header(ConsistencyToken.HEADER, produce(key, command, sync, deadline()).get().toString());
         } catch (ExecutionException e) {
             throw unwritten(e);
         }
