@@ -46,6 +46,8 @@ final class SettingsParser {
     /** The Kafka Streams property of its producers' transaction timeout, and Kafka Streams' default for it. */
     private static final String TRANSACTION_TIMEOUT = "producer.transaction.timeout.ms";
     private static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
+    /** Below this the memtables of 12 partitions' stores (256 KB each at least) fill the bound at once. */
+    static final int MIN_ROCKSDB_MEMORY_BYTES = 32 * 1024 * 1024;
 
     private SettingsParser() {
     }
@@ -75,7 +77,7 @@ final class SettingsParser {
                 http(map("http", tree.get("http"))),
                 integer(tree, "standbyReplicas", 0, 10),
                 kafkaProperties(text(tree, "kafkaPropertiesFile")),
-                integer(tree, "rocksdbMemoryBytes", 0, Integer.MAX_VALUE));
+                rocksdbMemoryBytes(tree));
         checkCommitWithinTransactionTimeout(settings);
         return settings;
     }
@@ -290,6 +292,16 @@ final class SettingsParser {
             throw new SettingsException("replicationFactor", "must be -1 (broker default) or at least 1");
         }
         return factor;
+    }
+
+    /** 0 (RocksDB's own memory per store, unbounded) or a bound of at least {@link #MIN_ROCKSDB_MEMORY_BYTES}. */
+    private static int rocksdbMemoryBytes(Map<String, Object> tree) {
+        int bytes = integer(tree, "rocksdbMemoryBytes", 0, Integer.MAX_VALUE);
+        if (bytes > 0 && bytes < MIN_ROCKSDB_MEMORY_BYTES) {
+            throw new SettingsException("rocksdbMemoryBytes", "must be 0 (no bound) or at least " + MIN_ROCKSDB_MEMORY_BYTES
+                    + " (32 MiB), got " + bytes);
+        }
+        return bytes;
     }
 
     /** ISO-8601 ({@code PT24H}) or short ({@code 100ms}, {@code 30s}, {@code 5m}, {@code 24h}, {@code 7d}). */

@@ -8,44 +8,76 @@ import org.rocksdb.Options;
 import org.rocksdb.WriteBufferManager;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Bounds the off-heap memory of every RocksDB store of the instance: one block cache shared by
  * all stores, with the memtables charged against it through a write buffer manager, and index
- * and filter blocks kept in the cache rather than beside it. Without this each store (four kinds
- * × partitions) takes its own cache and memtables, and memory grows with the partitions a pod
- * owns. The total is {@link #MEMORY_CONFIG} (setting {@code rocksdbMemoryBytes}); a quarter of
- * it may be memtables.
+ * and filter blocks kept in the cache rather than beside it. Without this each store (six kinds
+ * × partitions, and the dedupe window's segments) takes its own 50 MB cache and up to three
+ * 16 MB memtables, and memory grows with the partitions a pod owns. The total is
+ * {@link #MEMORY_CONFIG} (setting {@code rocksdbMemoryBytes}); half of it may be memtables.
+ *
+ * <p>Each store's memtable is kept to a {@link #STORES_PER_BUDGET}th of that half. When the
+ * memtables together pass the manager's limit, RocksDB flushes the memtable of the store that is
+ * writing at that moment, not the fullest one. With Kafka Streams' 16 MB memtables the stores'
+ * memtables together stayed at the limit (56 of 64 MB, seen as the cache's pinned memory), so
+ * every write to a busy store flushed a memtable of one entry: thousands of files a minute, then
+ * writes stopped while the one flush thread caught up (a few hundred commands/s). With small
+ * memtables each store flushes its own when it is full, and the manager's limit is a backstop. A
+ * store may keep a few full memtables waiting for the flush thread before its writes stop.
+ *
+ * <p>The bound is RocksDB's, not a hard cap: the cache may go over it while readers pin blocks,
+ * and memtables while flushes lag behind writes.
  */
 public final class BoundedRocksDB implements RocksDBConfigSetter {
     /** The Streams configuration key carrying the total, in bytes. */
     public static final String MEMORY_CONFIG = "tally.rocksdb.memory.bytes";
+    private static final long DEFAULT_TOTAL = 128L * 1024 * 1024;
+    /** Stores written at once that the memtable budget is divided for: 12 partitions × 5 here. */
+    static final int STORES_PER_BUDGET = 64;
     private static final long BLOCK_SIZE = 16 * 1024;
+    /** RocksDB's arena blocks are an eighth of the memtable; never smaller than this. */
+    private static final long MIN_WRITE_BUFFER = 256 * 1024;
+    /** Kafka Streams' own memtable size, the most a store gets however large the budget. */
+    private static final long MAX_WRITE_BUFFER = 16L * 1024 * 1024;
+    private static final int WRITE_BUFFERS = 4;
 
-    /** One cache and one manager per JVM, shared by every store (and closed with the JVM). */
-    private static Cache cache;
-    private static WriteBufferManager writeBuffers;
+    /**
+     * One cache and one manager per total, shared by every store of the JVM and closed with it.
+     * Keyed by the total so instances with different settings in one JVM (tests, the bench) each
+     * get the bound they asked for.
+     */
+    private static final Map<Long, Shared> SHARED = new ConcurrentHashMap<>();
 
-    private static synchronized void share(long total) {
-        if (cache == null) {
+    private record Shared(Cache cache, WriteBufferManager writeBuffers, long writeBuffer) {
+        static Shared of(long total) {
             // High-priority pool for index and filter blocks, so data blocks cannot evict them.
-            cache = new LRUCache(total, -1, false, 0.1);
-            writeBuffers = new WriteBufferManager(total / 4, cache);
+            Cache cache = new LRUCache(total, -1, false, 0.1);
+            long memtables = total / 2;
+            return new Shared(cache, new WriteBufferManager(memtables, cache), writeBufferSize(memtables));
         }
+    }
+
+    /** One store's memtable for a budget of all memtables together. */
+    static long writeBufferSize(long memtables) {
+        return Math.max(MIN_WRITE_BUFFER, Math.min(MAX_WRITE_BUFFER, memtables / STORES_PER_BUDGET));
     }
 
     @Override
     public void setConfig(String storeName, Options options, Map<String, Object> configs) {
-        share(Long.parseLong(String.valueOf(configs.getOrDefault(MEMORY_CONFIG, 128L * 1024 * 1024))));
+        long total = Long.parseLong(String.valueOf(configs.getOrDefault(MEMORY_CONFIG, DEFAULT_TOTAL)));
+        Shared shared = SHARED.computeIfAbsent(total, Shared::of);
         BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
-        table.setBlockCache(cache);
+        table.setBlockCache(shared.cache());
         table.setCacheIndexAndFilterBlocks(true);
         table.setCacheIndexAndFilterBlocksWithHighPriority(true);
         table.setPinTopLevelIndexAndFilter(true);
         table.setBlockSize(BLOCK_SIZE);
         options.setTableFormatConfig(table);
-        options.setWriteBufferManager(writeBuffers);
-        options.setMaxWriteBufferNumber(2);
+        options.setWriteBufferManager(shared.writeBuffers());
+        options.setWriteBufferSize(shared.writeBuffer());
+        options.setMaxWriteBufferNumber(WRITE_BUFFERS);
     }
 
     @Override

@@ -36,6 +36,7 @@ class SettingsTest {
         assertThat(SettingsLoader.fromMap(Map.of("syncCommitInterval", "50ms")).syncCommitSpacing())
                 .isEqualTo(Duration.ofMillis(50));
         assertThat(settings.topicPartitions()).isNull();
+        assertThat(settings.rocksdbMemoryBytes()).as("state stores share a bounded 256 MiB").isEqualTo(256 * 1024 * 1024);
         assertThat(settings.resources()).containsOnlyKeys("wallets", "counters");
         ResourceSpec counters = settings.resources().get("counters");
         assertThat(counters.createOnFirstUse()).isTrue();
@@ -89,6 +90,9 @@ class SettingsTest {
                 .hasMessageStartingWith("resources.w.consistency: must be sync or async");
         assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("applyTopics", "yes")))
                 .hasMessageStartingWith("applyTopics: must be true or false");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("rocksdbMemoryBytes", "1000000")))
+                .hasMessageStartingWith("rocksdbMemoryBytes: must be 0 (no bound) or at least 33554432 (32 MiB), got 1000000");
+        assertThat(SettingsLoader.fromMap(Map.of("rocksdbMemoryBytes", "0")).rocksdbMemoryBytes()).isZero();
     }
 
     @Test

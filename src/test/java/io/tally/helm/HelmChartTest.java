@@ -226,6 +226,7 @@ class HelmChartTest {
 
         assertThat(literalEnv(tally)).containsEntry("TALLY_MAX_PENDING_PER_RECORD", "1000000")
                 .containsEntry("TALLY_MAX_COMMAND_BYTES", "16777216");
+        assertThat(literalEnv(render(Map.of()).tallyContainer())).containsEntry("TALLY_ROCKSDB_MEMORY_BYTES", "268435456");
     }
 
     @Test
@@ -306,7 +307,7 @@ class HelmChartTest {
     @Test
     void jvmOptionsComeFromValues() {
         assertThat(literalEnv(render(Map.of()).tallyContainer()))
-                .containsEntry("JAVA_OPTS", "-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError");
+                .containsEntry("JAVA_OPTS", "-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError");
         assertThat(literalEnv(render(Map.of("jvm", Map.of("heapSize", "2g", "extraOptions", "-XX:+UseZGC")))
                 .tallyContainer())).containsEntry("JAVA_OPTS", "-Xms2g -Xmx2g -XX:+UseZGC");
     }

@@ -34,4 +34,13 @@ class StreamsPropertiesTest {
         assertThat(of(Map.of("syncCommitInterval", "20ms", "processingGuarantee", "at_least_once"))
                 .get(StreamsConfig.POLL_MS_CONFIG)).as("nothing waits for a commit without exactly-once").isNull();
     }
+
+    @Test
+    void boundsTheStateStoresMemoryUnlessTurnedOff() {
+        Properties bounded = of(Map.of());
+        assertThat(bounded.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo(BoundedRocksDB.class);
+        assertThat(bounded.get(BoundedRocksDB.MEMORY_CONFIG)).isEqualTo(256L * 1024 * 1024);
+        Properties unbounded = of(Map.of("rocksdbMemoryBytes", "0"));
+        assertThat(unbounded).doesNotContainKeys(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.MEMORY_CONFIG);
+    }
 }

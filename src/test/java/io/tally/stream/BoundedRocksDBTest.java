@@ -1,0 +1,92 @@
+package io.tally.stream;
+
+import io.tally.ledger.Catalogs;
+import io.tally.ledger.RecordState;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BoundedRocksDBTest {
+    private static final Instant T0 = Instant.parse("2025-10-09T12:00:00Z");
+    private static final int WALLETS = 100;
+    private static final int ADDS = 100;
+
+    @TempDir
+    Path stateDir;
+
+    @Test
+    void aSmallBudgetKeepsEveryChangeAndFlushesFullMemtablesNotOneFilePerWrite() throws IOException {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-bounded");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
+        // 4 MB: 2 MB of memtables, 256 KB each. Before, this budget wrote an SST file per write.
+        props.put(BoundedRocksDB.MEMORY_CONFIG, 4L * 1024 * 1024);
+        try (TopologyTestDriver driver = new TopologyTestDriver(
+                TallyTopology.build(Catalogs.ledger(), Duration.ofHours(1), 1024, TallyTopologyTest.ANALYTICS), props, T0)) {
+            TestInputTopic<String, byte[]> commands = driver.createInputTopic(TallyTopics.COMMANDS,
+                    new StringSerializer(), new ByteArraySerializer());
+            for (int w = 0; w < WALLETS; w++) {
+                send(commands, w, "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w" + w + "\"}");
+            }
+            for (int i = 0; i < ADDS; i++) {
+                for (int w = 0; w < WALLETS; w++) {
+                    send(commands, w, "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w" + w
+                            + "\",\"field\":\"balance\",\"amount\":\"1.25\",\"txId\":\"t" + i + "-" + w + "\"}");
+                }
+            }
+
+            KeyValueStore<String, byte[]> records = driver.getKeyValueStore(TallyTopics.RECORDS_STORE);
+            for (int w = 0; w < WALLETS; w++) {
+                RecordState wallet = TallyTopology.RECORD_SERDE.deserialize(TallyTopics.RECORDS, records.get("wallets/w" + w));
+                assertThat(wallet.value("balance")).isEqualByComparingTo(new BigDecimal("125.00"));
+            }
+            assertThat(driver.createOutputTopic(TallyTopics.TRANSACTIONS, new StringDeserializer(), new StringDeserializer())
+                    .getQueueSize()).isEqualTo(WALLETS * (ADDS + 1));
+            // 10,100 history entries of ~400 bytes fill about 16 memtables of 256 KB. RocksDB numbers
+            // every file it creates, so the highest number bounds the flushes and compactions so far.
+            assertThat(highestFileNumber(stateDir.resolve("tally-bounded/0_0/rocksdb/" + TallyTopics.HISTORY_STORE)))
+                    .isBetween(5L, 200L);
+        }
+    }
+
+    @Test
+    void dividesTheMemtableBudgetAmongTheStoresWithinRocksDBsOwnLimits() {
+        assertThat(BoundedRocksDB.writeBufferSize(64L * 1024 * 1024)).isEqualTo(1024 * 1024);
+        assertThat(BoundedRocksDB.writeBufferSize(2L * 1024 * 1024)).isEqualTo(256 * 1024);
+        assertThat(BoundedRocksDB.writeBufferSize(4L * 1024 * 1024 * 1024)).isEqualTo(16 * 1024 * 1024);
+    }
+
+    private static void send(TestInputTopic<String, byte[]> commands, int wallet, String json) {
+        commands.pipeInput("wallets/w" + wallet, json.getBytes(StandardCharsets.UTF_8), T0);
+    }
+
+    private static long highestFileNumber(Path store) throws IOException {
+        try (Stream<Path> files = Files.list(store)) {
+            return files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.endsWith(".sst") || name.endsWith(".log"))
+                    .mapToLong(name -> Long.parseLong(name.substring(0, name.indexOf('.'))))
+                    .max().orElse(0);
+        }
+    }
+}
