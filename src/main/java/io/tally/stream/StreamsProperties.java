@@ -11,6 +11,8 @@ import java.util.Properties;
 public final class StreamsProperties {
     /** Kafka Streams' own {@code poll.ms}. */
     private static final long DEFAULT_POLL_MS = 100;
+    /** Kafka Streams' record cache, shared by the stream threads of the instance. */
+    static final long RECORD_CACHE_BYTES = 16L * 1024 * 1024;
 
     private StreamsProperties() {
     }
@@ -33,8 +35,12 @@ public final class StreamsProperties {
         }
         // Bounded memory for the record cache in front of the records store, which conflates a
         // busy record's writes within a commit. The analytics store conflates on its own
-        // (MetricsStore) and the audit log never passes through a cache.
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
+        // (MetricsStore) and the audit log never passes through a cache. A commit's changed records
+        // need a few MB (5,000 records at 50,000 commands/s and 100 ms); the rest of the cache only
+        // keeps clean records for reading, which the ledger's decoded records and RocksDB's block
+        // cache already do. On the heap it weighs about twice what Kafka Streams counts: at
+        // 64 MB it held 140 MB with a million records (docs/BENCHMARKS.md, "Memory and state").
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, RECORD_CACHE_BYTES);
         if (settings.rocksdbMemoryBytes() > 0) {
             props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
             props.put(BoundedRocksDB.MEMORY_CONFIG, settings.rocksdbMemoryBytes());
