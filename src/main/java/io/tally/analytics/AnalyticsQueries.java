@@ -113,7 +113,7 @@ public final class AnalyticsQueries {
         // Ties go to the smaller id, so the answer does not depend on the order partitions are read.
         order = order.thenComparing(Ranked::id, Comparator.reverseOrder());
         PriorityQueue<Ranked> best = new PriorityQueue<>(order);
-        records.ofBucket(resource, field, granularity, start).forEach((id, metrics) -> {
+        records.ofBucket(resource, field, granularity, start, (id, metrics) -> {
             best.add(new Ranked(id, metrics.toMetrics()));
             if (best.size() > n) {
                 best.poll();

@@ -20,6 +20,15 @@ public interface PartialStores {
     /** Every partition, each once. */
     List<Partition> all();
 
+    /**
+     * Every partition of the ledger, each once, wherever it is active, for a query that reads
+     * them one after another so it never holds more than one partition's entries. By default
+     * {@link #all()}; across instances, a partition active elsewhere is read over HTTP.
+     */
+    default List<Partition> everyPartition() {
+        return all();
+    }
+
     /** The partition that holds the record {@code resource/id}. */
     Partition ownerOf(String resource, String id);
 

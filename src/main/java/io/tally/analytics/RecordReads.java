@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -63,25 +64,36 @@ final class RecordReads {
     }
 
     /**
-     * Every record's metrics of one bucket, by id: the open buckets of every record of the field,
-     * then the bucket's closed records. A bucket that closes in between is then seen in both reads,
-     * never in neither; only when some record is seen in both are the open buckets read again. A
-     * bucket of an earlier version of Tally taken back into a record's open buckets between the two
-     * reads is missed by that one query. A record whose stored value cannot be read is left out.
+     * Every record's metrics of one bucket, one partition at a time, so no more than one
+     * partition's records are held at once (a record lives in one partition). In each: the open
+     * buckets of every record of the field, then the bucket's closed records. A bucket that closes
+     * in between is then seen in both reads, never in neither; only when some record is seen in
+     * both are the open buckets read again. A bucket of an earlier version of Tally taken back into
+     * a record's open buckets between the two reads is missed by that one query. A record whose
+     * stored value cannot be read is left out.
      */
-    Map<String, MutableMetrics> ofBucket(String resource, String field, Granularity granularity, Instant start) {
-        Map<String, MutableMetrics> openBefore = openRecords(resource, field, granularity, start);
-        Map<String, MutableMetrics> closed = closedRecords(resource, field, granularity, start);
+    void ofBucket(String resource, String field, Granularity granularity, Instant start,
+                  BiConsumer<String, MutableMetrics> each) {
+        for (PartialStores.Partition partition : stores.everyPartition()) {
+            ofBucket(partition, resource, field, granularity, start).forEach(each);
+        }
+    }
+
+    private Map<String, MutableMetrics> ofBucket(PartialStores.Partition partition, String resource, String field,
+                                                 Granularity granularity, Instant start) {
+        Map<String, MutableMetrics> openBefore = openRecords(partition, resource, field, granularity, start);
+        Map<String, MutableMetrics> closed = closedRecords(partition, resource, field, granularity, start);
         if (Collections.disjoint(openBefore.keySet(), closed.keySet())) {
             openBefore.putAll(closed);
             return openBefore;
         }
-        Map<String, MutableMetrics> openAfter = openRecords(resource, field, granularity, start);
+        Map<String, MutableMetrics> openAfter = openRecords(partition, resource, field, granularity, start);
         boolean closedMeanwhile = false;
         for (String id : openBefore.keySet()) {
             closedMeanwhile |= closed.containsKey(id) && !openAfter.containsKey(id);
         }
-        Map<String, MutableMetrics> closedAgain = closedMeanwhile ? closedRecords(resource, field, granularity, start) : Map.of();
+        Map<String, MutableMetrics> closedAgain = closedMeanwhile
+                ? closedRecords(partition, resource, field, granularity, start) : Map.of();
         Set<String> ids = new HashSet<>(openBefore.keySet());
         ids.addAll(closed.keySet());
         ids.addAll(openAfter.keySet());
@@ -118,11 +130,12 @@ final class RecordReads {
         return openBefore != null ? openBefore : closed;
     }
 
-    private Map<String, MutableMetrics> openRecords(String resource, String field, Granularity granularity, Instant start) {
+    private Map<String, MutableMetrics> openRecords(PartialStores.Partition partition, String resource, String field,
+                                                    Granularity granularity, Instant start) {
         Map<String, MutableMetrics> byId = new HashMap<>();
         String[] opens = AnalyticsKeys.opens(resource, field);
         long second = start.getEpochSecond();
-        stores.range(opens[0], opens[1], (key, value) -> {
+        partition.range(opens[0], opens[1], (key, value) -> {
             try {
                 MutableMetrics open = OpenBuckets.metricsOf(value, granularity, second);
                 if (open != null) {
@@ -135,9 +148,10 @@ final class RecordReads {
         return byId;
     }
 
-    private Map<String, MutableMetrics> closedRecords(String resource, String field, Granularity granularity, Instant start) {
+    private Map<String, MutableMetrics> closedRecords(PartialStores.Partition partition, String resource, String field,
+                                                      Granularity granularity, Instant start) {
         Map<String, MutableMetrics> byId = new HashMap<>();
-        stores.range(AnalyticsKeys.recordsStart(resource, field, granularity, start),
+        partition.range(AnalyticsKeys.recordsStart(resource, field, granularity, start),
                 AnalyticsKeys.recordsEnd(resource, field, granularity, start), (key, value) -> {
                     try {
                         byId.put(AnalyticsKeys.idOf(key), MetricsCodec.decodeMutable(value));

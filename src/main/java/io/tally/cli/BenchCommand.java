@@ -169,6 +169,7 @@ final class BenchCommand implements Callable<Integer> {
                         results.put("topOfTodayRanked", top.rows());
                         results.put("topOfTodayP50Ms", top.p50Ms());
                         results.put("topOfTodayP99Ms", top.p99Ms());
+                        results.put("topOfTodaySamples", top.samples());
                     }
                 }
             }

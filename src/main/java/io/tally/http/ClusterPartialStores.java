@@ -6,6 +6,7 @@ import io.tally.ledger.RecordKey;
 import io.tally.stream.StreamsPartialStores;
 import io.tally.stream.StreamsPartialStores.IncompleteException;
 import io.tally.stream.TallyTopics;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -14,11 +15,13 @@ import org.apache.kafka.streams.state.HostInfo;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
 
@@ -89,8 +92,42 @@ final class ClusterPartialStores implements PartialStores {
         if (owner.activeHost().equals(self)) {
             return local.localPartition(owner.partition());
         }
-        HostInfo host = owner.activeHost();
-        int partition = owner.partition();
+        return remote(owner.activeHost(), owner.partition());
+    }
+
+    /**
+     * Every partition where it is active: this instance's read locally, the others' over HTTP one
+     * partition per request, when each is read. Fails while some partition has no active task.
+     */
+    @Override
+    public List<Partition> everyPartition() {
+        Map<Integer, HostInfo> owners = new TreeMap<>();
+        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+            for (TopicPartition partition : instance.topicPartitions()) {
+                if (partition.topic().equals(TallyTopics.COMMANDS)) {
+                    owners.putIfAbsent(partition.partition(), instance.hostInfo());
+                }
+            }
+        }
+        List<Partition> partitions = new ArrayList<>();
+        List<Integer> missing = new ArrayList<>();
+        for (int partition = 0; partition < partitionCount; partition++) {
+            HostInfo owner = owners.get(partition);
+            if (owner == null) {
+                missing.add(partition);
+            } else {
+                partitions.add(owner.equals(self) ? local.localPartition(partition) : remote(owner, partition));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IncompleteException("analytics need all " + partitionCount + " partitions; " + missing
+                    + " have no active instance now (rebalancing?); retry shortly");
+        }
+        return partitions;
+    }
+
+    /** A partition active at another instance, read through its internal API. */
+    private Partition remote(HostInfo host, int partition) {
         return new Partition() {
             @Override
             public byte[] get(String key) {
@@ -100,7 +137,16 @@ final class ClusterPartialStores implements PartialStores {
 
             @Override
             public void range(String from, String to, BiConsumer<String, byte[]> each) {
-                throw new UnsupportedOperationException("a remote partition answers point reads only");
+                JsonNode answer = forwarder.getJson(host, "/internal/v1/partials?from=" + encode(from) + "&to=" + encode(to)
+                        + "&partition=" + partition);
+                JsonNode entries = answer.path("partitions").path(String.valueOf(partition));
+                if (!entries.isArray()) {
+                    throw new IncompleteException("partition " + partition + " was not read at " + host.host() + ":"
+                            + host.port() + " (moved meanwhile?); retry shortly");
+                }
+                for (JsonNode entry : entries) {
+                    each.accept(entry.get(0).asText(), Base64.getDecoder().decode(entry.get(1).asText()));
+                }
             }
         };
     }

@@ -458,25 +458,43 @@ public final class HttpApi implements AutoCloseable {
             throw ApiError.badRequest("from and to are required");
         }
         Map<String, Object> byPartition = new java.util.TreeMap<>();
-        localPartials.localRange(from, to).forEach((partition, entries) -> byPartition.put(String.valueOf(partition),
-                entries.stream().map(entry -> List.of(entry.getKey(),
-                        java.util.Base64.getEncoder().encodeToString(entry.getValue()))).toList()));
+        String only = ctx.queryParam("partition");
+        if (only != null) {
+            // One partition, which must be active here: a query reading the partitions one by one.
+            int partition = partitionParam(only);
+            List<List<String>> entries = new java.util.ArrayList<>();
+            localPartials.localPartition(partition).range(from, to,
+                    (key, value) -> entries.add(List.of(key, java.util.Base64.getEncoder().encodeToString(value))));
+            byPartition.put(String.valueOf(partition), entries);
+        } else {
+            localPartials.localRange(from, to).forEach((partition, entries) -> byPartition.put(String.valueOf(partition),
+                    entries.stream().map(entry -> List.of(entry.getKey(),
+                            java.util.Base64.getEncoder().encodeToString(entry.getValue()))).toList()));
+        }
         ctx.json(Map.of("partitions", byPartition));
+    }
+
+    private int partitionParam(String text) {
+        int partition;
+        try {
+            partition = Integer.parseInt(String.valueOf(text));
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("partition must be a whole number");
+        }
+        if (partition < 0 || partition >= partitions) {
+            throw ApiError.badRequest("partition must be between 0 and " + (partitions - 1));
+        }
+        return partition;
     }
 
     /** One partial analytics entry of a partition this instance is active for. */
     private void partial(Context ctx) {
         streams();
         String key = ctx.queryParam("key");
-        int partition;
-        try {
-            partition = Integer.parseInt(String.valueOf(ctx.queryParam("partition")));
-        } catch (NumberFormatException e) {
-            throw ApiError.badRequest("partition must be a whole number");
-        }
-        if (key == null || partition < 0 || partition >= partitions) {
+        if (key == null) {
             throw ApiError.badRequest("key and a partition between 0 and " + (partitions - 1) + " are required");
         }
+        int partition = partitionParam(ctx.queryParam("partition"));
         byte[] value = localPartials.localPartition(partition).get(key);
         Map<String, Object> answer = new java.util.HashMap<>();
         answer.put("value", value == null ? null : java.util.Base64.getEncoder().encodeToString(value));
