@@ -27,6 +27,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -398,6 +399,32 @@ class HttpApiIntegrationTest {
                 assertThat(response.statusCode()).as(request.getKey() + " → " + response.body()).isEqualTo(request.getValue());
             }
         }
+    }
+
+    @Test
+    void servesOnePartitionsAnalyticsEntriesToAnotherInstanceReadingThemOneByOne() throws Exception {
+        call("POST", "/v1/wallets/parts1", "{\"balance\": \"5\"}", Map.of());
+        call("POST", "/v1/wallets/parts2", "{\"balance\": \"7\"}", Map.of());
+        String range = "/internal/v1/partials?from=" + java.net.URLEncoder.encode("\u0000", StandardCharsets.UTF_8)
+                + "&to=" + java.net.URLEncoder.encode("\uffff", StandardCharsets.UTF_8);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode all = json(call("GET", range, null, Map.of())).get("partitions");
+            assertThat(all.size()).isEqualTo(4);
+            int nonEmpty = 0;
+            for (int partition = 0; partition < 4; partition++) {
+                HttpResponse<String> one = call("GET", range + "&partition=" + partition, null, Map.of());
+                assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
+                JsonNode partitions = json(one).get("partitions");
+                assertThat(partitions.size()).isEqualTo(1);
+                assertThat(partitions.get(String.valueOf(partition))).isEqualTo(all.get(String.valueOf(partition)));
+                nonEmpty += partitions.get(String.valueOf(partition)).isEmpty() ? 0 : 1;
+            }
+            assertThat(nonEmpty).as("the two wallets' analytics are somewhere").isPositive();
+        });
+        assertThat(call("GET", range + "&partition=4", null, Map.of()).statusCode()).isEqualTo(400);
+        HttpResponse<String> notANumber = call("GET", range + "&partition=first", null, Map.of());
+        assertThat(notANumber.statusCode()).isEqualTo(400);
+        assertThat(notANumber.body()).contains("partition must be a whole number");
     }
 
     @Test
