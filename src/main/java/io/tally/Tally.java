@@ -83,7 +83,7 @@ public final class Tally implements AutoCloseable {
             KafkaStreams streams = new KafkaStreams(
                     TallyTopology.build(ledger, settings.dedupeHorizon(), settings.maxCommandBytes(),
                             settings.analytics(), LedgerEvents.both(metrics, applied), settings.syncCommitSpacing()),
-                    StreamsProperties.of(settings, bootstrap, applicationServer));
+                    StreamsProperties.of(settings, bootstrap, applicationServer, partitions));
             // A bug in the ledger must not be skipped over: stop this instance and let it be restarted.
             streams.setUncaughtExceptionHandler(error -> {
                 LOG.error("Kafka Streams failed; shutting this instance down", error);

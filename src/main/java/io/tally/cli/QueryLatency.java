@@ -52,7 +52,7 @@ record QueryLatency(int rows, long samples, double p50Ms, double p99Ms, double m
         }
         long[] timed = Arrays.copyOf(nanos, taken);
         Arrays.sort(timed);
-        return new QueryLatency(rows, taken, millis(timed[taken / 2]), millis(timed[Math.max(0, (int) (taken * 0.99) - 1)]),
+        return new QueryLatency(rows, taken, millis(timed[taken / 2]), millis(timed[(int) Math.ceil(taken * 0.99) - 1]),
                 millis(timed[taken - 1]));
     }
 

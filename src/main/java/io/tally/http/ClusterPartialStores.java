@@ -123,6 +123,10 @@ final class ClusterPartialStores implements PartialStores {
             throw new IncompleteException("analytics need all " + partitionCount + " partitions; " + missing
                     + " have no active instance now (rebalancing?); retry shortly");
         }
+        if (owners.size() > partitionCount) {
+            throw new IncompleteException("the command topic has " + owners.size() + " partitions, this instance knows of "
+                    + partitionCount + "; restart it to query them all");
+        }
         return partitions;
     }
 

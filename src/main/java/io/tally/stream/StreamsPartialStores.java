@@ -3,6 +3,7 @@ package io.tally.stream;
 import io.tally.analytics.PartialStores;
 import io.tally.ledger.RecordKey;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
@@ -132,6 +133,10 @@ public final class StreamsPartialStores implements PartialStores {
             public void range(String from, String to, BiConsumer<String, byte[]> each) {
                 try (KeyValueIterator<String, byte[]> entries = only(partition, RangeQuery.<String, byte[]>withRange(from, to))) {
                     entries.forEachRemaining(entry -> each.accept(entry.key, entry.value));
+                } catch (InvalidStateStoreException e) {
+                    // A scan of a large field takes seconds; the task may move away meanwhile.
+                    throw new IncompleteException("partition " + partition + " of the analytics closed while it was read ("
+                            + e.getMessage() + "); retry shortly");
                 }
             }
         };

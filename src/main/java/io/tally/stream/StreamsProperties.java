@@ -17,8 +17,11 @@ public final class StreamsProperties {
     private StreamsProperties() {
     }
 
-    /** @param applicationServer {@code host:port} of this instance's REST API, or null when it has none */
-    public static Properties of(Settings settings, String bootstrapServers, String applicationServer) {
+    /**
+     * @param applicationServer {@code host:port} of this instance's REST API, or null when it has none
+     * @param partitions        the command topic's partitions: every task this instance may own
+     */
+    public static Properties of(Settings settings, String bootstrapServers, String applicationServer, int partitions) {
         Properties props = new Properties();
         props.putAll(settings.kafkaProperties());
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
@@ -44,6 +47,9 @@ public final class StreamsProperties {
         if (settings.rocksdbMemoryBytes() > 0) {
             props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
             props.put(BoundedRocksDB.MEMORY_CONFIG, settings.rocksdbMemoryBytes());
+            // As if this instance owned every task and its standbys: it does after the others fail.
+            props.put(BoundedRocksDB.STORES_CONFIG,
+                    partitions * BoundedRocksDB.WRITTEN_STORES_PER_TASK * (1 + settings.standbyReplicas()));
         }
         // A task reads one partition of one topic, so there is nothing to wait for before processing;
         // waiting (the default, 0) makes Kafka Streams check and describe every idle partition per loop.

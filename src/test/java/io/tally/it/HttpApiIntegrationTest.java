@@ -469,7 +469,7 @@ class HttpApiIntegrationTest {
             KafkaStreams streams = new KafkaStreams(
                     TallyTopology.build(new Ledger(starting.resources(), starting.maxPendingPerRecord()),
                             starting.dedupeHorizon(), starting.maxCommandBytes(), starting.analytics()),
-                    StreamsProperties.of(starting, broker.bootstrapServers(), "127.0.0.1:" + http.port()));
+                    StreamsProperties.of(starting, broker.bootstrapServers(), "127.0.0.1:" + http.port(), 4));
             try {
                 http.attach(streams, new io.tally.stream.AppliedOffsets());
                 assertThat(streams.state()).isEqualTo(KafkaStreams.State.CREATED);

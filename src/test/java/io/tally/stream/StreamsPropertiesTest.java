@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class StreamsPropertiesTest {
     private static Properties of(Map<String, Object> settings) {
-        return StreamsProperties.of(SettingsLoader.fromMap(settings), "127.0.0.1:9092", null);
+        return StreamsProperties.of(SettingsLoader.fromMap(settings), "127.0.0.1:9092", null, 12);
     }
 
     @Test
@@ -40,7 +40,10 @@ class StreamsPropertiesTest {
         Properties bounded = of(Map.of());
         assertThat(bounded.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo(BoundedRocksDB.class);
         assertThat(bounded.get(BoundedRocksDB.MEMORY_CONFIG)).isEqualTo(256L * 1024 * 1024);
+        assertThat(bounded.get(BoundedRocksDB.STORES_CONFIG)).as("12 partitions' written stores").isEqualTo(60);
+        assertThat(of(Map.of("standbyReplicas", "1")).get(BoundedRocksDB.STORES_CONFIG)).as("and their standbys").isEqualTo(120);
         Properties unbounded = of(Map.of("rocksdbMemoryBytes", "0"));
-        assertThat(unbounded).doesNotContainKeys(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.MEMORY_CONFIG);
+        assertThat(unbounded).doesNotContainKeys(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.MEMORY_CONFIG,
+                BoundedRocksDB.STORES_CONFIG);
     }
 }
