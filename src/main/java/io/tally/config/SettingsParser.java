@@ -295,9 +295,15 @@ final class SettingsParser {
     }
 
     /** 0 (RocksDB's own memory per store, unbounded) or a bound of at least {@link #MIN_ROCKSDB_MEMORY_BYTES}. */
-    private static int rocksdbMemoryBytes(Map<String, Object> tree) {
-        int bytes = integer(tree, "rocksdbMemoryBytes", 0, Integer.MAX_VALUE);
-        if (bytes > 0 && bytes < MIN_ROCKSDB_MEMORY_BYTES) {
+    private static long rocksdbMemoryBytes(Map<String, Object> tree) {
+        String text = text(tree, "rocksdbMemoryBytes").trim();
+        long bytes;
+        try {
+            bytes = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new SettingsException("rocksdbMemoryBytes", "must be a whole number of bytes, got '" + text + "'");
+        }
+        if (bytes != 0 && bytes < MIN_ROCKSDB_MEMORY_BYTES) {
             throw new SettingsException("rocksdbMemoryBytes", "must be 0 (no bound) or at least " + MIN_ROCKSDB_MEMORY_BYTES
                     + " (32 MiB), got " + bytes);
         }

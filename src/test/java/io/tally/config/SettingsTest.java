@@ -92,7 +92,13 @@ class SettingsTest {
                 .hasMessageStartingWith("applyTopics: must be true or false");
         assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("rocksdbMemoryBytes", "1000000")))
                 .hasMessageStartingWith("rocksdbMemoryBytes: must be 0 (no bound) or at least 33554432 (32 MiB), got 1000000");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("rocksdbMemoryBytes", "-1")))
+                .hasMessageStartingWith("rocksdbMemoryBytes: must be 0 (no bound) or at least 33554432");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("rocksdbMemoryBytes", "lots")))
+                .hasMessageStartingWith("rocksdbMemoryBytes: must be a whole number of bytes, got 'lots'");
         assertThat(SettingsLoader.fromMap(Map.of("rocksdbMemoryBytes", "0")).rocksdbMemoryBytes()).isZero();
+        assertThat(SettingsLoader.fromMap(Map.of("rocksdbMemoryBytes", "8589934592")).rocksdbMemoryBytes())
+                .as("beyond an int: a large pod's 8 GiB").isEqualTo(8L * 1024 * 1024 * 1024);
     }
 
     @Test
