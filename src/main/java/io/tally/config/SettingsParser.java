@@ -46,7 +46,7 @@ final class SettingsParser {
     /** The Kafka Streams property of its producers' transaction timeout, and Kafka Streams' default for it. */
     private static final String TRANSACTION_TIMEOUT = "producer.transaction.timeout.ms";
     private static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
-    /** Below this the memtables of 12 partitions' stores (256 KB each at least) fill the bound at once. */
+    /** The least bound whose memtable half still gives 12 partitions' 60 written stores the 256 KB memtable floor of BoundedRocksDB. */
     static final int MIN_ROCKSDB_MEMORY_BYTES = 32 * 1024 * 1024;
 
     private SettingsParser() {

@@ -71,9 +71,7 @@ final class ClusterPartialStores implements PartialStores {
                 if (!read.add(Integer.parseInt(partition.getKey()))) {
                     continue;
                 }
-                for (JsonNode entry : partition.getValue()) {
-                    each.accept(entry.get(0).asText(), Base64.getDecoder().decode(entry.get(1).asText()));
-                }
+                entries(partition.getValue(), each);
             }
         }
         if (read.size() != partitionCount) {
@@ -148,11 +146,16 @@ final class ClusterPartialStores implements PartialStores {
                     throw new IncompleteException("partition " + partition + " was not read at " + host.host() + ":"
                             + host.port() + " (moved meanwhile?); retry shortly");
                 }
-                for (JsonNode entry : entries) {
-                    each.accept(entry.get(0).asText(), Base64.getDecoder().decode(entry.get(1).asText()));
-                }
+                entries(entries, each);
             }
         };
+    }
+
+    /** A partition's entries as the internal API sends them: {@code [key, base64 value]} pairs. */
+    private static void entries(JsonNode entries, BiConsumer<String, byte[]> each) {
+        for (JsonNode entry : entries) {
+            each.accept(entry.get(0).asText(), Base64.getDecoder().decode(entry.get(1).asText()));
+        }
     }
 
     private static String encode(String value) {

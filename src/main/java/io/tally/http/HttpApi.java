@@ -22,7 +22,6 @@ import io.tally.stream.TallyTopics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -463,15 +462,18 @@ public final class HttpApi implements AutoCloseable {
             // One partition, which must be active here: a query reading the partitions one by one.
             int partition = partitionParam(only);
             List<List<String>> entries = new java.util.ArrayList<>();
-            localPartials.localPartition(partition).range(from, to,
-                    (key, value) -> entries.add(List.of(key, java.util.Base64.getEncoder().encodeToString(value))));
+            localPartials.localPartition(partition).range(from, to, (key, value) -> entries.add(partialEntry(key, value)));
             byPartition.put(String.valueOf(partition), entries);
         } else {
             localPartials.localRange(from, to).forEach((partition, entries) -> byPartition.put(String.valueOf(partition),
-                    entries.stream().map(entry -> List.of(entry.getKey(),
-                            java.util.Base64.getEncoder().encodeToString(entry.getValue()))).toList()));
+                    entries.stream().map(entry -> partialEntry(entry.getKey(), entry.getValue())).toList()));
         }
         ctx.json(Map.of("partitions", byPartition));
+    }
+
+    /** One analytics entry as the internal API sends it: {@code [key, base64 value]}. */
+    private static List<String> partialEntry(String key, byte[] value) {
+        return List.of(key, java.util.Base64.getEncoder().encodeToString(value));
     }
 
     private int partitionParam(String text) {
