@@ -2,6 +2,7 @@ package io.tally.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tally.ledger.Transaction;
 import io.tally.stream.Json;
 import io.tally.stream.RejectionRecord;
@@ -18,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +45,19 @@ final class CommittedOutcomes implements AutoCloseable {
     sealed interface Outcome permits Applied, Refused {
     }
 
-    record Applied(Transaction transaction) implements Outcome {
+    /**
+     * A committed transaction as its bytes on {@code tally.transactions}: a sync write answers with
+     * them as they are, so the outcome is neither decoded nor written again on its way.
+     */
+    record Applied(byte[] json) implements Outcome {
+        /** The transaction as a JSON tree, amounts exact. */
+        JsonNode tree() {
+            try {
+                return Json.MAPPER.readTree(json);
+            } catch (IOException e) {
+                throw new UncheckedIOException("a committed transaction is not JSON", e);
+            }
+        }
     }
 
     record Refused(RejectionRecord rejection) implements Outcome {
@@ -131,7 +145,7 @@ final class CommittedOutcomes implements AutoCloseable {
             CompletableFuture<Outcome> future = txId == null ? null : waiting.remove(txId);
             if (future != null) {
                 future.complete(transaction
-                        ? new Applied(TallyTopology.TRANSACTION_SERDE.deserialize(record.topic(), record.value()))
+                        ? new Applied(record.value())
                         : new Refused(TallyTopology.REJECTION_SERDE.deserialize(record.topic(), record.value())));
             }
             return;
@@ -147,7 +161,7 @@ final class CommittedOutcomes implements AutoCloseable {
         }
         CompletableFuture<Outcome> future = applied.txId() == null ? null : waiting.remove(applied.txId());
         if (future != null) {
-            future.complete(new Applied(applied));
+            future.complete(new Applied(record.value()));
         }
     }
 

@@ -71,10 +71,10 @@ final class TransfersHandler {
                 ctx.status(Writes.status(rejection.code())).json(body);
                 return;
             }
-            body.set("debit", Json.MAPPER.valueToTree(((CommittedOutcomes.Applied) debited).transaction()));
+            body.set("debit", ((CommittedOutcomes.Applied) debited).tree());
             CommittedOutcomes.Outcome credited = credit.get(remaining(deadline), TimeUnit.NANOSECONDS);
             if (credited instanceof CommittedOutcomes.Applied applied) {
-                body.put("state", "completed").set("credit", Json.MAPPER.valueToTree(applied.transaction()));
+                body.put("state", "completed").set("credit", applied.tree());
                 ctx.status(200).json(body);
                 return;
             }
@@ -82,7 +82,7 @@ final class TransfersHandler {
             body.put("error", refusal.code().name()).put("message", "the target refused the credit: " + refusal.message());
             CommittedOutcomes.Outcome refunded = refund.get(remaining(deadline), TimeUnit.NANOSECONDS);
             if (refunded instanceof CommittedOutcomes.Applied applied) {
-                body.put("state", "compensated").set("refund", Json.MAPPER.valueToTree(applied.transaction()));
+                body.put("state", "compensated").set("refund", applied.tree());
             } else {
                 body.put("state", "compensation_failed").put("refundError",
                         ((CommittedOutcomes.Refused) refunded).rejection().message());

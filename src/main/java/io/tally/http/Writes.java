@@ -1,6 +1,7 @@
 package io.tally.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import io.tally.ledger.RejectionCode;
 import io.tally.stream.Outcome;
@@ -22,7 +23,7 @@ final class Writes {
      */
     static void answer(Context ctx, CommittedOutcomes.Outcome outcome, LongFunction<JsonNode> transactionAt) {
         if (outcome instanceof CommittedOutcomes.Applied applied) {
-            ctx.status(200).json(applied.transaction());
+            ctx.status(200).contentType(ContentType.APPLICATION_JSON).result(applied.json());
             return;
         }
         RejectionRecord rejection = ((CommittedOutcomes.Refused) outcome).rejection();
