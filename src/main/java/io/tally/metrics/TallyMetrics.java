@@ -30,6 +30,7 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<RejectionCode, Counter> rejections = new EnumMap<>(RejectionCode.class);
     private final Map<String, Counter> applied = new ConcurrentHashMap<>();
+    private final Map<RequestKind, Timer> requests = new ConcurrentHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private KafkaStreamsMetrics streamsMetrics;
 
@@ -70,8 +71,14 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
 
     /** Records one answered HTTP request under its route template, never its raw path. */
     public void request(String method, String route, int status, Duration took) {
-        Timer.builder("tally.http.requests").tag("method", method).tag("route", route).tag("status", String.valueOf(status))
-                .publishPercentileHistogram(false).register(registry).record(took);
+        // Looked up, not built: a Timer's builder and registration per request cost as much as routing it.
+        requests.computeIfAbsent(new RequestKind(method, route, status), kind -> Timer.builder("tally.http.requests")
+                .tag("method", kind.method()).tag("route", kind.route()).tag("status", String.valueOf(kind.status()))
+                .publishPercentileHistogram(false).register(registry)).record(took);
+    }
+
+    /** The tags of a request's timer; routes are templates and statuses few, so there are few. */
+    private record RequestKind(String method, String route, int status) {
     }
 
     public String scrape() {
