@@ -93,6 +93,16 @@ class HttpApiIntegrationTest {
         assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
         assertThat(json(added).get("after").asText()).isEqualTo("22.50");
         assertThat(json(added).get("meta").get("user").asText()).isEqualTo("ann");
+        assertThat(added.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        HttpResponse<String> history = call("GET", "/v1/wallets/h1/balance/transactions", null, Map.of());
+        assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
+        JsonNode logged = null;
+        for (JsonNode transaction : json(history).get("transactions")) {
+            if (transaction.get("sequence").asLong() == json(added).get("sequence").asLong()) {
+                logged = transaction;
+            }
+        }
+        assertThat(json(added)).as("the sync answer is the committed transaction as on the audit log").isEqualTo(logged);
 
         HttpResponse<String> again = call("POST", "/v1/wallets/h1/balance/add", "{\"amount\": 12.5}",
                 Map.of("Idempotency-Key", "pay-1"));
