@@ -93,7 +93,8 @@ class HttpApiIntegrationTest {
         assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
         assertThat(json(added).get("after").asText()).isEqualTo("22.50");
         assertThat(json(added).get("meta").get("user").asText()).isEqualTo("ann");
-        assertThat(added.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        assertThat(added.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
         HttpResponse<String> history = call("GET", "/v1/wallets/h1/balance/transactions", null, Map.of());
         assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
         JsonNode logged = null;
