@@ -106,6 +106,12 @@ final class HttpBench {
             results.put("httpSyncWriteP999Ms_" + rate, writes.latencies().percentileMs(99.9));
             results.put("httpSyncWriteMaxMs_" + rate, writes.latencies().maxMs());
             results.put("httpSyncWriteP99MsPer" + HttpLoad.WINDOW.toSeconds() + "s_" + rate, writes.p99MsPerWindow());
+            results.put("httpSyncWriteWaitedForConnection_" + rate, writes.waitedForConnection());
+            if (writes.waitedForConnection() > 0) {
+                System.err.printf("http: at %d/s, %,d writes found every connection to their instance busy and waited for "
+                        + "one; from then on answers paced the sending (a closed loop), and the latencies include that "
+                        + "wait (docs/BENCHMARKS.md, twelfth round)%n", rate, writes.waitedForConnection());
+            }
         }
     }
 

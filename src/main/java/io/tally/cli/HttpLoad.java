@@ -54,10 +54,10 @@ final class HttpLoad implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     /**
-     * Connections per server. A request waiting for a free connection still counts from its
-     * scheduled time.
+     * Connections per server by default. A request waiting for a free connection still counts from
+     * its scheduled time.
      */
-    private static final int CONNECTIONS = 1024;
+    static final int CONNECTIONS = 1024;
     /**
      * Kept-alive connections idle this long are closed by the generator, before a server closes them
      * (Jetty's default, the service's, is 30 s): a request sent on a connection the server is closing
@@ -68,19 +68,25 @@ final class HttpLoad implements AutoCloseable {
     private final HttpClient client;
     /** Sent as {@code Authorization: Bearer} with every request; null sends none. */
     private final String token;
+    private final int connections;
 
     HttpLoad() {
-        this(null);
+        this(null, CONNECTIONS);
     }
 
-    HttpLoad(String token) {
+    /** @param connections the most connections open to each server at once */
+    HttpLoad(String token, int connections) {
+        if (connections < 1) {
+            throw new IllegalArgumentException("connections must be at least 1, got " + connections);
+        }
         this.token = token == null || token.isBlank() ? null : "Bearer " + token;
+        this.connections = connections;
         QueuedThreadPool threads = new QueuedThreadPool(32, 2);
         threads.setName("tally-bench-client");
         threads.setDaemon(true);
         client = new HttpClient();
         client.setExecutor(threads);
-        client.setMaxConnectionsPerDestination(CONNECTIONS);
+        client.setMaxConnectionsPerDestination(connections);
         client.setMaxRequestsQueuedPerDestination(MAX_IN_FLIGHT);
         client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
@@ -106,9 +112,15 @@ final class HttpLoad implements AutoCloseable {
         }
     }
 
-    /** What one load run saw: latencies of the successful answers, and every other outcome by kind. */
+    /**
+     * What one load run saw: latencies of the successful answers, and every other outcome by kind.
+     *
+     * @param waitedForConnection requests of an open loop that found every connection to their server
+     *                            busy and waited for one: from the first of them, answers paced the
+     *                            sending, so the loop was closed and its latencies include the wait
+     */
     record Outcome(Latencies latencies, long sent, Map<String, Long> errors, double achievedPerSecond,
-                   List<Double> p99MsPerWindow) {
+                   List<Double> p99MsPerWindow, long waitedForConnection) {
     }
 
     /** The width of the windows an open loop's p99 is also given for, by scheduled time: transients show. */
@@ -129,6 +141,9 @@ final class HttpLoad implements AutoCloseable {
         Semaphore outstanding = new Semaphore(MAX_IN_FLIGHT);
         CountDownLatch answered = new CountDownLatch(total);
         AtomicLong lastAnswer = new AtomicLong();
+        // Requests in flight to each server, counted here: the client's pool does not say.
+        Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+        long waitedForConnection = 0;
         long start = System.nanoTime() + 1_000_000;
         for (int i = 0; i < total; i++) {
             long scheduled = start + (long) (i * 1e9 / rate);
@@ -141,7 +156,14 @@ final class HttpLoad implements AutoCloseable {
                 continue;
             }
             int index = i;
-            newRequest(request.apply(i)).send(result -> {
+            Request made = request.apply(i);
+            AtomicInteger toServer = inFlight.computeIfAbsent(made.uri().getScheme() + "://" + made.uri().getRawAuthority(),
+                    server -> new AtomicInteger());
+            if (toServer.incrementAndGet() > connections) {
+                waitedForConnection++;
+            }
+            newRequest(made).send(result -> {
+                toServer.decrementAndGet();
                 try {
                     long now = System.nanoTime();
                     if (result.isFailed()) {
@@ -174,7 +196,7 @@ final class HttpLoad implements AutoCloseable {
             windows.add(answered(nanos, from, Math.min(total, from + perWindow)).percentileMs(99));
         }
         return new Outcome(answered(nanos, 0, total), total, sorted(errors),
-                Math.round(recorded.get() / seconds * 10) / 10.0, windows);
+                Math.round(recorded.get() / seconds * 10) / 10.0, windows, waitedForConnection);
     }
 
     /** The latencies of the requests {@code from}..{@code to} (exclusive) that were answered. */
@@ -240,7 +262,7 @@ final class HttpLoad implements AutoCloseable {
         progress.done();
         double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         return new Outcome(new Latencies(nanos, recorded.get()), requests, sorted(errors),
-                Math.round(recorded.get() / seconds * 10) / 10.0, List.of());
+                Math.round(recorded.get() / seconds * 10) / 10.0, List.of(), 0);
     }
 
     private org.eclipse.jetty.client.api.Request newRequest(Request request) {

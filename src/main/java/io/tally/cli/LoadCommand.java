@@ -65,6 +65,11 @@ final class LoadCommand implements Callable<Integer> {
             + HttpBench.WARM_UP_RATE + "/s (or the first rate, if lower), the second at the first rate (default ${DEFAULT-VALUE}).")
     int warmUpSeconds;
 
+    @Option(names = "--connections", defaultValue = "" + HttpLoad.CONNECTIONS, description = "Most connections open to "
+            + "each instance at once, as a client's pool (default ${DEFAULT-VALUE}). A write that finds them all busy waits "
+            + "for one, and is counted (httpSyncWriteWaitedForConnection).")
+    int connections;
+
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
@@ -72,9 +77,9 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<URI> bases = bases();
         if (rates.isEmpty() || rates.stream().anyMatch(rate -> rate <= 0) || seconds < 1 || warmUpSeconds < 0
-                || records < 1) {
+                || records < 1 || connections < 1) {
             throw new ParameterException(spec.commandLine(), "--rates takes positive rates, --seconds at least 1, "
-                    + "--warm-up-seconds at least 0 and --records at least 1");
+                    + "--warm-up-seconds at least 0, --records and --connections at least 1");
         }
         if (!RecordKey.validResource(resource) || !RecordKey.validField(field)) {
             throw new ParameterException(spec.commandLine(), "--resource and --field must be a resource and a field name "
@@ -83,7 +88,7 @@ final class LoadCommand implements Callable<Integer> {
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("instances", bases.size());
         results.put("records", records);
-        try (HttpLoad load = new HttpLoad(token)) {
+        try (HttpLoad load = new HttpLoad(token, connections)) {
             HttpLoad.Outcome created = load.closedLoop(CREATE_CONCURRENCY, records, i -> HttpLoad.Request.postJson(
                     URI.create(bases.get(i % bases.size()) + recordPath(i)), "{}"), new Progress("create", records));
             Map<String, Long> refused = new LinkedHashMap<>(created.errors());

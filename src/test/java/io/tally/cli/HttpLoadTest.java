@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,6 +66,48 @@ class HttpLoadTest {
         assertThat(outcome.p99MsPerWindow()).hasSize(1)
                 .allSatisfy(p99 -> assertThat(p99).isEqualTo(outcome.latencies().percentileMs(99)));
         assertThat(clientPorts).as("connections are reused, not opened per request").hasSizeLessThan(100);
+    }
+
+    @Test
+    void writesThatFindEveryConnectionBusyAreCounted() throws InterruptedException {
+        // The server holds every request until the last one is scheduled: the first four take the
+        // four connections, and each one after them finds all four busy.
+        CountDownLatch lastScheduled = new CountDownLatch(1);
+        server.createContext("/held", exchange -> {
+            try {
+                lastScheduled.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answer(exchange, 200, "{}");
+        });
+        int total = 50;
+        HttpLoad.Outcome outcome;
+        try (HttpLoad load = new HttpLoad(null, 4)) {
+            outcome = load.openLoop(total, Duration.ofSeconds(1), i -> {
+                if (i == total - 1) {
+                    lastScheduled.countDown();
+                }
+                return HttpLoad.Request.postJson(base.resolve("/held"), BODY);
+            }, quiet(total));
+        }
+
+        assertThat(outcome.errors()).isEmpty();
+        assertThat(outcome.latencies().count()).isEqualTo(total);
+        // The last one is sent just after the server lets the first four go, and may find one free.
+        assertThat(outcome.waitedForConnection()).isBetween((long) total - 5, (long) total - 4);
+    }
+
+    @Test
+    void anOpenLoopWithinItsConnectionsWaitsForNone() throws InterruptedException {
+        HttpLoad.Outcome outcome;
+        try (HttpLoad load = new HttpLoad()) {
+            outcome = load.openLoop(100, Duration.ofSeconds(1),
+                    i -> HttpLoad.Request.postJson(base.resolve("/ok"), BODY), quiet(100));
+        }
+
+        assertThat(outcome.latencies().count()).isEqualTo(100);
+        assertThat(outcome.waitedForConnection()).isZero();
     }
 
     @Test

@@ -86,6 +86,8 @@ class CliOverHttpIntegrationTest {
         assertThat(figures.get("httpSyncWriteErrors_40").size()).isZero();
         assertThat(figures.get("httpReadErrors").size()).isZero();
         assertThat(figures.get("httpSyncWriteP99Ms_40").asDouble()).isPositive();
+        assertThat(figures.get("httpSyncWriteWaitedForConnection_40").asLong()).as("40/s never needs 1,024 connections")
+                .isZero();
         assertThat(load.out()).contains("httpSyncWriteP50Ms_40");
         java.math.BigDecimal total = java.math.BigDecimal.ZERO;
         for (int i = 0; i < 3; i++) {
@@ -104,6 +106,7 @@ class CliOverHttpIntegrationTest {
     void loadRefusesWhatItCannotUse() {
         assertThat(tally("load", "--url", "ftp://example", "--seconds", "1").code()).isEqualTo(2);
         assertThat(tally("load", "--url", url, "--rates", "0").code()).isEqualTo(2);
+        assertThat(tally("load", "--url", url, "--connections", "0").code()).isEqualTo(2);
         Run unknown = tally("load", "--url", url, "--resource", "nothing", "--records", "1", "--seconds", "1",
                 "--warm-up-seconds", "0");
         assertThat(unknown.code()).isEqualTo(1);
