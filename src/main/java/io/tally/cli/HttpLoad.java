@@ -141,7 +141,7 @@ final class HttpLoad implements AutoCloseable {
         Semaphore outstanding = new Semaphore(MAX_IN_FLIGHT);
         CountDownLatch answered = new CountDownLatch(total);
         AtomicLong lastAnswer = new AtomicLong();
-        // Requests in flight to each server, counted here: the client's pool does not say.
+        // Requests in flight to each server (host and port), counted here: the client's pool does not say.
         Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
         long waitedForConnection = 0;
         long start = System.nanoTime() + 1_000_000;
@@ -157,8 +157,7 @@ final class HttpLoad implements AutoCloseable {
             }
             int index = i;
             Request made = request.apply(i);
-            AtomicInteger toServer = inFlight.computeIfAbsent(made.uri().getScheme() + "://" + made.uri().getRawAuthority(),
-                    server -> new AtomicInteger());
+            AtomicInteger toServer = inFlight.computeIfAbsent(made.uri().getRawAuthority(), server -> new AtomicInteger());
             if (toServer.incrementAndGet() > connections) {
                 waitedForConnection++;
             }

@@ -21,12 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Each store's memtable is kept to its share of that half among the stores an instance may
  * write at once ({@link #STORES_CONFIG}: every partition's written stores, standbys included, as
  * when one instance owns them all). When the memtables together pass the manager's limit, RocksDB
- * flushes the memtable of the store that is writing at that moment, not the fullest one. With Kafka Streams' 16 MB memtables the stores'
- * memtables together stayed at the limit (56 of 64 MB, seen as the cache's pinned memory), so
- * every write to a busy store flushed a memtable of one entry: thousands of files a minute, then
- * writes stopped while the one flush thread caught up (a few hundred commands/s). With small
- * memtables each store flushes its own when it is full, and the manager's limit is a backstop. A
- * store may keep a few full memtables waiting for the flush thread before its writes stop.
+ * flushes the memtable of the store that is writing at that moment, not the fullest one. With
+ * Kafka Streams' 16 MB memtables the stores' memtables together stayed at the limit (56 of 64 MB,
+ * seen as the cache's pinned memory), so every write to a busy store flushed a memtable of one
+ * entry: thousands of files a minute, then writes stopped while the one flush thread caught up (a
+ * few hundred commands/s). With small memtables each store flushes its own when it is full, and
+ * the manager's limit is a backstop. A store may keep a few full memtables waiting for the flush
+ * thread before its writes stop.
  *
  * <p>The bound is RocksDB's, not a hard cap: the cache may go over it while readers pin blocks,
  * and memtables while flushes lag behind writes. When the stores are so many that their share
