@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tally.ledger.Transaction;
+import io.tally.metrics.TallyMetrics;
 import io.tally.stream.Json;
 import io.tally.stream.RejectionRecord;
 import io.tally.stream.TallyTopics;
@@ -88,6 +89,11 @@ final class CommittedOutcomes implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting", e);
         }
+    }
+
+    /** Exports the reader's consumer metrics (its fetch latency and lag among them) on {@code /metrics}. */
+    void exportMetrics(TallyMetrics metrics) {
+        metrics.bind(consumer);
     }
 
     /** Registers interest in a transaction id; call before producing the command so no outcome is missed. */

@@ -99,6 +99,8 @@ public final class HttpApi implements AutoCloseable {
         producerConfig.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.http().syncTimeout().toMillis());
         this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
         this.outcomes = new CommittedOutcomes(settings.kafkaClient(bootstrap));
+        metrics.bind(producer);
+        outcomes.exportMetrics(metrics);
         HttpSettings http = settings.http();
         this.forwarder = new Forwarder(http.readToken());
         this.app = Javalin.create(config -> {

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -13,18 +14,23 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.analytics.AnalyticsQueries;
 import io.tally.ledger.RejectionCode;
 import io.tally.stream.LedgerEvents;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An instance's metrics in Prometheus' text format at {@code /metrics}: transactions applied per
  * resource and rejections per code (counted by the ledger as it decides), HTTP requests per route
  * and status, every Kafka Streams, consumer and producer metric (among them
- * {@code kafka_consumer_fetch_manager_records_lag_max}, the consolidation lag), and the JVM's.
+ * {@code kafka_consumer_fetch_manager_records_lag_max}, the consolidation lag), those of the REST
+ * API's producer and outcome reader, and the JVM's.
  */
 public final class TallyMetrics implements LedgerEvents, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -33,6 +39,7 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
     private final Map<RequestKind, Timer> requests = new ConcurrentHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private KafkaStreamsMetrics streamsMetrics;
+    private final List<KafkaClientMetrics> clientMetrics = new CopyOnWriteArrayList<>();
 
     public TallyMetrics() {
         for (RejectionCode code : RejectionCode.values()) {
@@ -49,6 +56,20 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
     public void bind(KafkaStreams streams) {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
+    }
+
+    /** Exports the metrics of a producer outside Kafka Streams (the REST API's), from now on. */
+    public void bind(Producer<?, ?> producer) {
+        KafkaClientMetrics bound = new KafkaClientMetrics(producer);
+        bound.bindTo(registry);
+        clientMetrics.add(bound);
+    }
+
+    /** Exports the metrics of a consumer outside Kafka Streams (the REST API's outcome reader), from now on. */
+    public void bind(Consumer<?, ?> consumer) {
+        KafkaClientMetrics bound = new KafkaClientMetrics(consumer);
+        bound.bindTo(registry);
+        clientMetrics.add(bound);
     }
 
     /** Counts the stored analytics values that top-N queries left out because they could not be read. */
@@ -91,6 +112,7 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }
+        clientMetrics.forEach(KafkaClientMetrics::close);
         gc.close();
         registry.close();
     }

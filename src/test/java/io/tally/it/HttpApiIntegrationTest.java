@@ -439,7 +439,7 @@ class HttpApiIntegrationTest {
     }
 
     @Test
-    void exposesPrometheusMetricsOfTheLedgerHttpAndKafkaStreams() throws Exception {
+    void exposesPrometheusMetricsOfTheLedgerHttpKafkaStreamsAndTheRestClients() throws Exception {
         call("POST", "/v1/wallets/metrics1", "{\"balance\": \"5\"}", Map.of());
         call("POST", "/v1/wallets/metrics1/balance/sub", "{\"amount\": \"50\"}", Map.of());
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -449,6 +449,9 @@ class HttpApiIntegrationTest {
                     .contains("tally_http_requests_seconds_count{method=\"POST\",route=\"/v1/{resource}/{id}/{field}/{op}\"")
                     .contains("kafka_stream_thread_process_total")
                     .contains("kafka_consumer_fetch_manager_records_lag_max")
+                    // The REST API's own clients: the producer of commands and the outcome reader.
+                    .containsPattern("kafka_producer_record_queue_time_avg\\{client_id=\"producer-[0-9]+\"")
+                    .containsPattern("kafka_consumer_fetch_manager_fetch_latency_avg\\{client_id=\"consumer-[^\"]+\"")
                     .contains("jvm_memory_used_bytes")
                     .containsPattern("tally_analytics_unreadable_skipped_total(\\{[^}]*})? 0");
         });
