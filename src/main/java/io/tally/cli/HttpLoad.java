@@ -93,8 +93,9 @@ final class HttpLoad implements AutoCloseable {
         // Jetty's default pool looks for an idle connection from the first one on, past every busy
         // one, and once all are busy each request scans them all twice (when it is sent, and when a
         // connection frees up for it): with 1,024 connections that was most of the generator's CPU.
-        // Round robin finds an idle connection at once, and the thread that frees a connection takes
-        // it straight back for the next waiting request; requests past the pool wait in openLoop.
+        // Round robin starts past the connection handed out last, where they have been idle longest,
+        // and the thread that frees a connection takes it straight back (the pool's per-thread cache)
+        // for the next waiting request; requests past the pool wait in openLoop.
         client.getTransport().setConnectionPoolFactory(destination -> new DuplexConnectionPool(destination,
                 new Pool<>(Pool.StrategyType.ROUND_ROBIN, connections, true), destination));
         client.setMaxRequestsQueuedPerDestination(MAX_IN_FLIGHT);
