@@ -28,6 +28,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,6 +50,7 @@ import java.util.concurrent.TimeoutException;
  * query service. Errors are {@code {"error": CODE, "message": ...}} with the fitting status.
  */
 public final class HttpApi implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
     private final Settings settings;
     private final int partitions;
     private static final byte[] SYNC_HEADER_VALUE = {'1'};
@@ -56,6 +58,8 @@ public final class HttpApi implements AutoCloseable {
     private static final int ACCEPT_QUEUE = 1024;
     /** Characters of header fields each connection caches (Jetty's default 1,024 costs 96 KB a connection; this, 24 KB). */
     private static final int HEADER_CACHE_CHARS = 256;
+    /** Beyond {@code http.syncTimeout}, how long a stopping server waits for the last answers to be written. */
+    private static final long STOP_MARGIN_MS = 2_000;
     private final KafkaProducer<String, byte[]> producer;
     private final CommittedOutcomes outcomes;
     private final Forwarder forwarder;
@@ -79,6 +83,12 @@ public final class HttpApi implements AutoCloseable {
     private volatile ReadYourWrites readYourWrites;
     private volatile ConsistencyHandler consistency;
     private final String bootstrap;
+    /** Set once this instance begins to stop: a live-change stream opening from then on is ended at once. */
+    private volatile boolean stopping;
+    /** Open live-change streams, ended when the instance stops (a stop waits for every open request). */
+    private final java.util.Set<io.javalin.http.sse.SseClient> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Counts the requests in progress, which is what lets a stop wait for those answered asynchronously. */
+    private final StatisticsHandler inProgress = new StatisticsHandler();
 
     private HttpApi(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
         this.settings = settings;
@@ -101,6 +111,7 @@ public final class HttpApi implements AutoCloseable {
         this.outcomes = new CommittedOutcomes(settings.kafkaClient(bootstrap));
         metrics.bind(producer);
         outcomes.exportMetrics(metrics);
+        metrics.requestsInProgress(inProgress::getRequestsActive);
         HttpSettings http = settings.http();
         this.forwarder = new Forwarder(http.readToken());
         this.app = Javalin.create(config -> {
@@ -111,6 +122,13 @@ public final class HttpApi implements AutoCloseable {
             // service allocated, for answers of a few hundred bytes. Jetty still buffers the output.
             config.http.responseBufferSize = 4096;
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            // A stop waits for the requests in progress: a sync write waiting for its commit still
+            // gets its outcome (or its 504 with the txId) rather than a reset connection, which would
+            // leave its client not knowing whether the write happened. Javalin nests its handler inside.
+            config.jetty.modifyServer(server -> {
+                server.setHandler(inProgress);
+                server.setStopTimeout(http.syncTimeout().toMillis() + STOP_MARGIN_MS);
+            });
             config.jetty.addConnector((server, httpConfig) -> {
                 // Jetty caches the header fields each connection has seen in a table sized for 1,024
                 // characters: a 96 KB array per connection, made at its first request and kept as long
@@ -455,8 +473,15 @@ public final class HttpApi implements AutoCloseable {
                 client.sendEvent("transaction", transaction);
             }
         };
-        client.onClose(() -> outcomes.unwatch(watcher));
+        client.onClose(() -> {
+            outcomes.unwatch(watcher);
+            watchers.remove(client);
+        });
+        watchers.add(client);
         outcomes.watch(watcher);
+        if (stopping) {
+            client.close();
+        }
     }
 
     /** This instance's share of a range of partial analytics, by partition, for a query merging the deployment. */
@@ -864,9 +889,22 @@ public final class HttpApi implements AutoCloseable {
         return meta;
     }
 
+    /**
+     * Stops serving. Requests in progress are answered first (a sync write with its outcome, or its
+     * 504 once {@code http.syncTimeout} has passed), so Kafka Streams must still run meanwhile. New
+     * connections are refused, requests on open ones are answered 503, and live-change streams end.
+     */
     @Override
     public void close() {
-        app.stop();
+        stopping = true;
+        watchers.forEach(io.javalin.http.sse.SseClient::close);
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            // Past the stop timeout Jetty stops anyway and says so: the instance must still close the rest.
+            LOG.warn("the REST API stopped with requests still open after {} ms",
+                    settings.http().syncTimeout().toMillis() + STOP_MARGIN_MS, e);
+        }
         answering.shutdownNow();
         if (readYourWrites != null) {
             readYourWrites.close();

@@ -2,6 +2,7 @@ package io.tally.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -70,6 +71,13 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
         KafkaClientMetrics bound = new KafkaClientMetrics(consumer);
         bound.bindTo(registry);
         clientMetrics.add(bound);
+    }
+
+    /** Exports how many HTTP requests are in progress: sync writes waiting for their commit among them. */
+    public void requestsInProgress(java.util.function.Supplier<Number> count) {
+        Gauge.builder("tally.http.requests.active", count)
+                .description("HTTP requests received and not yet answered, sync writes waiting for their commit among them")
+                .register(registry);
     }
 
     /** Counts the stored analytics values that top-N queries left out because they could not be read. */

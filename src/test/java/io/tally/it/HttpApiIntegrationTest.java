@@ -36,6 +36,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
 /** The REST API of one instance on a real broker: sync and async writes, reads, analytics, and bad input that produces nothing. */
@@ -521,6 +522,45 @@ class HttpApiIntegrationTest {
             gone.stop();
             assertUnconfirmedWrites(http.port(), "may still be written", "broker stopped");
         }
+    }
+
+    /**
+     * A stopping instance answers the requests it holds before it stops: a sync write waiting for its
+     * commit gets its answer, here the 504 with its txId (a change to a wallet never created waits for
+     * the create), not a reset connection that would leave its client not knowing what happened. Live
+     * change streams end at once rather than holding the stop until its timeout.
+     */
+    @Test
+    void aStoppingInstanceAnswersTheSyncWritesItHoldsAndEndsLiveChangeStreams() throws Exception {
+        Duration syncTimeout = Duration.ofSeconds(4);
+        Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state-stopping"), "tally-http-stopping", 4)
+                .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", syncTimeout, 4096));
+        TallyMetrics metrics = new TallyMetrics();
+        HttpApi http = HttpApi.bind(settings, broker.bootstrapServers(), 4, metrics);
+        String origin = "http://127.0.0.1:" + http.port();
+        HttpResponse<java.util.stream.Stream<String>> changes = CLIENT.send(HttpRequest.newBuilder(URI.create(origin + "/v1/changes"))
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(changes.statusCode()).isEqualTo(200);
+        long before = commandsWritten();
+        var waiting = CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(origin + "/v1/wallets/never-created/balance/add?mode=sync"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").header("Idempotency-Key", "stop-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"1\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(30)).until(() -> commandsWritten() > before);
+        assertThat(metrics.scrape()).as("the stream and the write are in progress").contains("tally_http_requests_active 2.0");
+
+        long started = System.nanoTime();
+        try (metrics) {
+            http.close();
+        }
+        Duration closing = Duration.ofNanos(System.nanoTime() - started);
+
+        HttpResponse<String> answer = waiting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(504);
+        assertThat(json(answer).get("error").asText()).isEqualTo("TIMEOUT");
+        assertThat(json(answer).get("txId").asText()).isEqualTo("stop-1");
+        assertThatCode(() -> changes.body().toList()).as("the live-change stream ended, not reset").doesNotThrowAnyException();
+        assertThat(closing).as("the stop waited for the write, not for the open stream until its own timeout")
+                .isLessThan(syncTimeout.plusSeconds(2));
     }
 
     private static void assertUnconfirmedWrites(int port, String saying, String when) throws Exception {
