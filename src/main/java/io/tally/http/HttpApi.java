@@ -165,6 +165,7 @@ public final class HttpApi implements AutoCloseable {
         HttpApi api = new HttpApi(settings, bootstrap, partitions, metrics);
         try {
             api.app.start();
+            metrics.bind(api.app.jettyServer().threadPool());
         } catch (RuntimeException e) {
             api.close();
             throw e;
@@ -355,26 +356,31 @@ public final class HttpApi implements AutoCloseable {
         CompletableFuture<CommittedOutcomes.Outcome> debit = sync ? outcomes.expect(id) : null;
         CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(id + TransfersHandler.CREDIT) : null;
         CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(id + TransfersHandler.REFUND) : null;
-        try {
-            try {
-                produceAndWait(ctx, RecordKey.of(source.name(), from.get("id").asText()), command, sync);
-            } catch (ApiError notWritten) {
-                respond(ctx, notWritten, "transferId", id);
-                return;
-            }
-            if (!sync) {
-                ctx.status(202).json(Map.of("transferId", id, "state", "pending"));
-                return;
-            }
-            TransfersHandler.answer(ctx, id, debit, credit, refund, settings.http().syncTimeout().toMillis(),
-                    () -> transfers().state(id));
-        } finally {
+        long deadline = deadline();
+        CompletableFuture<ConsistencyToken> written = produce(RecordKey.of(source.name(), from.get("id").asText()), command,
+                sync, deadline);
+        // Like a sync write, a transfer waits for its saga without holding a server thread.
+        CompletableFuture<TransfersHandler.Steps> ended = sync
+                ? written.thenCompose(token -> TransfersHandler.steps(debit, credit, refund, deadline))
+                : written.thenApply(token -> null);
+        ctx.future(() -> ended.handleAsync((steps, error) -> {
             if (sync) {
                 outcomes.forget(id);
                 outcomes.forget(id + TransfersHandler.CREDIT);
                 outcomes.forget(id + TransfersHandler.REFUND);
             }
-        }
+            if (error != null) {
+                respond(ctx, unwritten(error), "transferId", id);
+                return null;
+            }
+            ctx.header(ConsistencyToken.HEADER, written.join().toString());
+            if (sync) {
+                TransfersHandler.answer(ctx, id, steps, settings.http().syncTimeout().toMillis(), () -> transfers().state(id));
+            } else {
+                ctx.status(202).json(Map.of("transferId", id, "state", "pending"));
+            }
+            return null;
+        }, answering));
     }
 
     private static JsonNode leg(JsonNode body, String name) {
@@ -717,15 +723,6 @@ public final class HttpApi implements AutoCloseable {
             written.completeExceptionally(notWritten(e.getMessage()));
         }
         return written.orTimeout(remainingMillis(deadline), TimeUnit.MILLISECONDS);
-    }
-
-    /** {@link #produce}, waiting on this thread for Kafka to have the command; sets the consistency token. */
-    private void produceAndWait(Context ctx, String key, ObjectNode command, boolean sync) throws InterruptedException {
-        try {
-            ctx.header(ConsistencyToken.HEADER, produce(key, command, sync, deadline()).get().toString());
-        } catch (ExecutionException e) {
-            throw unwritten(e);
-        }
     }
 
     private static ApiError notWritten(String reason) {

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Transfers over HTTP: a sync transfer answers once the saga has ended (completed, compensated or
@@ -46,53 +45,78 @@ final class TransfersHandler {
     }
 
     /**
-     * Answers a sync transfer from the committed outcomes of its steps, registered before the
-     * command was produced: the debit's, then the credit's, then (when the credit was refused)
-     * the refund's.
+     * How far a transfer's saga got by {@code deadline} (in {@link System#nanoTime()}), from the
+     * committed outcomes of its steps, registered before the command was produced: the debit's,
+     * then the credit's, then (when the credit was refused) the refund's. Waits on no thread.
      */
-    static void answer(Context ctx, String transferId, CompletableFuture<CommittedOutcomes.Outcome> debit,
-                       CompletableFuture<CommittedOutcomes.Outcome> credit, CompletableFuture<CommittedOutcomes.Outcome> refund,
-                       long timeoutMs, java.util.function.Supplier<JsonNode> current) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        ObjectNode body = Json.MAPPER.createObjectNode().put("transferId", transferId);
-        try {
-            CommittedOutcomes.Outcome debited = debit.get(remaining(deadline), TimeUnit.NANOSECONDS);
-            if (debited instanceof CommittedOutcomes.Refused refused) {
-                RejectionRecord rejection = refused.rejection();
-                if (rejection.code() == io.tally.ledger.RejectionCode.DUPLICATE) {
-                    // A repeated transfer id: answer with what became of the original.
-                    ctx.header("Idempotent-Replayed", "true");
-                    JsonNode state = current.get();
-                    ctx.status(state == null ? 409 : 200).json(state == null ? Map.of("error", "DUPLICATE", "message",
-                            rejection.message(), "transferId", transferId) : state);
-                    return;
+    static CompletableFuture<Steps> steps(CompletableFuture<CommittedOutcomes.Outcome> debit,
+                                          CompletableFuture<CommittedOutcomes.Outcome> credit,
+                                          CompletableFuture<CommittedOutcomes.Outcome> refund, long deadline) {
+        return by(debit, deadline).thenCompose(debited -> {
+            if (!(debited instanceof CommittedOutcomes.Applied)) {
+                return CompletableFuture.completedFuture(new Steps(debited, null, null));
+            }
+            return by(credit, deadline).thenCompose(credited -> {
+                if (!(credited instanceof CommittedOutcomes.Refused)) {
+                    return CompletableFuture.completedFuture(new Steps(debited, credited, null));
                 }
-                body.put("state", "rejected").put("error", rejection.code().name()).put("message", rejection.message());
-                ctx.status(Writes.status(rejection.code())).json(body);
+                return by(refund, deadline).thenApply(refunded -> new Steps(debited, credited, refunded));
+            });
+        });
+    }
+
+    /** A step's outcome, or null when it is not decided by the deadline; the step itself stays open. */
+    private static CompletableFuture<CommittedOutcomes.Outcome> by(CompletableFuture<CommittedOutcomes.Outcome> step,
+                                                                   long deadline) {
+        return step.copy().completeOnTimeout(null, remaining(deadline), TimeUnit.NANOSECONDS);
+    }
+
+    /** The outcomes of a transfer's steps as far as they were decided in time; null: not decided. */
+    record Steps(CommittedOutcomes.Outcome debit, CommittedOutcomes.Outcome credit, CommittedOutcomes.Outcome refund) {
+    }
+
+    /** Answers a sync transfer with how its saga ended, or 504 with state pending when it had not ended in time. */
+    static void answer(Context ctx, String transferId, Steps steps, long timeoutMs, java.util.function.Supplier<JsonNode> current) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("transferId", transferId);
+        if (steps.debit() instanceof CommittedOutcomes.Refused refused) {
+            RejectionRecord rejection = refused.rejection();
+            if (rejection.code() == io.tally.ledger.RejectionCode.DUPLICATE) {
+                // A repeated transfer id: answer with what became of the original.
+                ctx.header("Idempotent-Replayed", "true");
+                JsonNode state = current.get();
+                ctx.status(state == null ? 409 : 200).json(state == null ? Map.of("error", "DUPLICATE", "message",
+                        rejection.message(), "transferId", transferId) : state);
                 return;
             }
-            body.set("debit", ((CommittedOutcomes.Applied) debited).tree());
-            CommittedOutcomes.Outcome credited = credit.get(remaining(deadline), TimeUnit.NANOSECONDS);
-            if (credited instanceof CommittedOutcomes.Applied applied) {
-                body.put("state", "completed").set("credit", applied.tree());
+            body.put("state", "rejected").put("error", rejection.code().name()).put("message", rejection.message());
+            ctx.status(Writes.status(rejection.code())).json(body);
+            return;
+        }
+        if (steps.debit() instanceof CommittedOutcomes.Applied debited) {
+            body.set("debit", debited.tree());
+            if (steps.credit() instanceof CommittedOutcomes.Applied credited) {
+                body.put("state", "completed").set("credit", credited.tree());
                 ctx.status(200).json(body);
                 return;
             }
-            RejectionRecord refusal = ((CommittedOutcomes.Refused) credited).rejection();
-            body.put("error", refusal.code().name()).put("message", "the target refused the credit: " + refusal.message());
-            CommittedOutcomes.Outcome refunded = refund.get(remaining(deadline), TimeUnit.NANOSECONDS);
-            if (refunded instanceof CommittedOutcomes.Applied applied) {
-                body.put("state", "compensated").set("refund", applied.tree());
-            } else {
-                body.put("state", "compensation_failed").put("refundError",
-                        ((CommittedOutcomes.Refused) refunded).rejection().message());
+            if (steps.credit() instanceof CommittedOutcomes.Refused refused) {
+                RejectionRecord refusal = refused.rejection();
+                body.put("error", refusal.code().name()).put("message", "the target refused the credit: " + refusal.message());
+                if (steps.refund() instanceof CommittedOutcomes.Applied refunded) {
+                    body.put("state", "compensated").set("refund", refunded.tree());
+                    ctx.status(Writes.status(refusal.code())).json(body);
+                    return;
+                }
+                if (steps.refund() instanceof CommittedOutcomes.Refused refundRefused) {
+                    body.put("state", "compensation_failed").put("refundError", refundRefused.rejection().message());
+                    ctx.status(Writes.status(refusal.code())).json(body);
+                    return;
+                }
             }
-            ctx.status(Writes.status(refusal.code())).json(body);
-        } catch (TimeoutException e) {
-            body.put("state", "pending").put("error", "TIMEOUT").put("message", "the transfer had not ended within "
-                    + timeoutMs + " ms; it goes on, see GET /v1/transfers/" + transferId);
-            ctx.status(504).json(body);
         }
+        body.put("state", "pending").put("error", "TIMEOUT").put("message", "the transfer had not ended within "
+                + timeoutMs + " ms; it goes on, see GET /v1/transfers/" + transferId);
+        ctx.status(504).json(body);
     }
 
     private static long remaining(long deadline) {

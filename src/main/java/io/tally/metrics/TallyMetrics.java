@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -71,6 +72,11 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
         KafkaClientMetrics bound = new KafkaClientMetrics(consumer);
         bound.bindTo(registry);
         clientMetrics.add(bound);
+    }
+
+    /** Exports the REST API's server threads: how many there are, how many are busy, and the limit. */
+    public void bind(org.eclipse.jetty.util.thread.ThreadPool serverThreads) {
+        new JettyServerThreadPoolMetrics(serverThreads, List.of()).bindTo(registry);
     }
 
     /** Exports how many HTTP requests are in progress: sync writes waiting for their commit among them. */

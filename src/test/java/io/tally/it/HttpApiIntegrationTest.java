@@ -563,6 +563,70 @@ class HttpApiIntegrationTest {
                 .isLessThan(syncTimeout.plusSeconds(2));
     }
 
+    /**
+     * Sync writes and sync transfers wait for their outcomes without holding a server thread, so
+     * how many may wait at once is not bounded by the server's threads. Nothing consumes the
+     * commands on this broker (the attached streams read another topic, like a stream far behind):
+     * every one waits until its sync timeout and is answered 504.
+     */
+    @Test
+    void syncWritesAndTransfersWaitWithoutHoldingAServerThread() throws Exception {
+        int each = 6;
+        try (EmbeddedKafka idle = EmbeddedKafka.start(dir.resolve("kafka-idle"), 0);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, idle.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(TallyTopics.COMMANDS, 4, (short) 1),
+                    new NewTopic(TallyTopics.TRANSACTIONS, 4, (short) 1), new NewTopic(TallyTopics.REJECTIONS, 4, (short) 1),
+                    new NewTopic("elsewhere", 1, (short) 1))).all().get();
+            Settings settings = KafkaFixture.settings(idle.bootstrapServers(), dir.resolve("state-idle"), "tally-http-idle", 4)
+                    .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(8), 4096));
+            org.apache.kafka.streams.StreamsBuilder elsewhere = new org.apache.kafka.streams.StreamsBuilder();
+            elsewhere.stream("elsewhere", org.apache.kafka.streams.kstream.Consumed.with(
+                    org.apache.kafka.common.serialization.Serdes.String(), org.apache.kafka.common.serialization.Serdes.String()));
+            try (TallyMetrics metrics = new TallyMetrics();
+                 HttpApi http = HttpApi.bind(settings, idle.bootstrapServers(), 4, metrics);
+                 KafkaStreams streams = new KafkaStreams(elsewhere.build(),
+                         StreamsProperties.of(settings, idle.bootstrapServers(), "127.0.0.1:" + http.port(), 4))) {
+                http.attach(streams, new io.tally.stream.AppliedOffsets());
+                streams.start();
+                await().atMost(Duration.ofSeconds(60)).until(() -> streams.state() == KafkaStreams.State.RUNNING);
+                String origin = "http://127.0.0.1:" + http.port();
+                List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> waiting = new java.util.ArrayList<>();
+                for (int i = 0; i < each; i++) {
+                    waiting.add(CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(origin + "/v1/transfers"))
+                            .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(transferBody("i" + i, "j" + i, "1"))).build(),
+                            HttpResponse.BodyHandlers.ofString()));
+                    waiting.add(CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(origin + "/v1/wallets/i" + i + "/balance/add"))
+                            .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"1\"}")).build(),
+                            HttpResponse.BodyHandlers.ofString()));
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> gauge(metrics, "tally_http_requests_active") == 2 * each);
+                double busyWhileWaiting = gauge(metrics, "jetty_threads_busy");
+
+                for (var answer : waiting) {
+                    HttpResponse<String> response = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
+                    assertThat(json(response).get("error").asText()).isEqualTo("TIMEOUT");
+                    if (json(response).has("transferId")) {
+                        assertThat(json(response).get("state").asText()).isEqualTo("pending");
+                    }
+                }
+                assertThat(waiting.stream().filter(answer -> answer.join().body().contains("transferId"))).hasSize(each);
+                await().atMost(Duration.ofSeconds(30)).until(() -> gauge(metrics, "tally_http_requests_active") == 0);
+                // Held threads would show as busy while the requests waited and idle once they were answered.
+                assertThat(busyWhileWaiting - gauge(metrics, "jetty_threads_busy"))
+                        .as("server threads held by %d waiting requests", 2 * each).isLessThan(each / 2.0);
+            }
+        }
+    }
+
+    private static double gauge(TallyMetrics metrics, String name) {
+        return metrics.scrape().lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(name.length() + 1)))
+                .orElseThrow(() -> new AssertionError("no gauge " + name));
+    }
+
     private static void assertUnconfirmedWrites(int port, String saying, String when) throws Exception {
         for (String mode : List.of("sync", "async")) {
             String key = "u-" + mode + "-" + when.replace(' ', '-');
