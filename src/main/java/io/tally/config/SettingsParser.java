@@ -141,7 +141,9 @@ final class SettingsParser {
         checkKeys("http.", tree, HTTP_KEYS);
         return new HttpSettings(bool("http", tree, "enabled"), nonBlank("http.host", text("http.host", tree.get("host"))),
                 integer("http", tree, "port", 0, 65535), text("http.advertisedHost", tree.get("advertisedHost")).trim(),
-                duration("http.syncTimeout", text("http.syncTimeout", tree.get("syncTimeout")), Duration.ofMillis(1)),
+                // A write waits this long for Kafka to take its command, and a sync write for its commit:
+                // below 100 ms not even an idle instance answers within it (every write would be a 503).
+                duration("http.syncTimeout", text("http.syncTimeout", tree.get("syncTimeout")), Duration.ofMillis(100)),
                 integer("http", tree, "maxBodyBytes", 256, 16 * 1024 * 1024),
                 token("http.readToken", tree.get("readToken")), token("http.writeToken", tree.get("writeToken")));
     }
@@ -315,6 +317,15 @@ final class SettingsParser {
         return duration(key, text(tree, key), least);
     }
 
+    /** A duration as the settings write it: 100ms, 30s, 1h. */
+    private static String shortForm(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis % 3_600_000 == 0) {
+            return millis / 3_600_000 + "h";
+        }
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
     private static Duration duration(String key, String value, Duration least) {
         String text = nonBlank(key, value);
         Duration duration;
@@ -336,7 +347,7 @@ final class SettingsParser {
             throw new SettingsException(key, "not a duration: '" + text + "' (use e.g. 100ms, 30s, 24h, 7d or PT24H)");
         }
         if (duration.compareTo(least) < 0) {
-            throw new SettingsException(key, "must be at least " + least + ", got " + text);
+            throw new SettingsException(key, "must be at least " + shortForm(least) + ", got " + text);
         }
         return duration;
     }

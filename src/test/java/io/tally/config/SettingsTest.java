@@ -88,6 +88,10 @@ class SettingsTest {
         assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("resources", Map.of("w", Map.of("consistency", "maybe",
                 "fields", Map.of("a", Map.of()))))))
                 .hasMessageStartingWith("resources.w.consistency: must be sync or async");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("http", Map.of("syncTimeout", "1ms"))))
+                .hasMessageStartingWith("http.syncTimeout: must be at least 100ms, got 1ms");
+        assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("dedupeHorizon", "10ms")))
+                .hasMessageStartingWith("dedupeHorizon: must be at least 1s, got 10ms");
         assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("applyTopics", "yes")))
                 .hasMessageStartingWith("applyTopics: must be true or false");
         assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("rocksdbMemoryBytes", "1000000")))
