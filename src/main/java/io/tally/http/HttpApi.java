@@ -88,7 +88,7 @@ public final class HttpApi implements AutoCloseable {
     /** Open live-change streams, ended when the instance stops (a stop waits for every open request). */
     private final java.util.Set<io.javalin.http.sse.SseClient> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Counts the requests in progress, which is what lets a stop wait for those answered asynchronously. */
-    private final StatisticsHandler inProgress = new StatisticsHandler();
+    private final StatisticsHandler inProgress = new Stopping();
 
     private HttpApi(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
         this.settings = settings;
@@ -363,19 +363,29 @@ public final class HttpApi implements AutoCloseable {
         CompletableFuture<TransfersHandler.Steps> ended = sync
                 ? written.thenCompose(token -> TransfersHandler.steps(debit, credit, refund, deadline))
                 : written.thenApply(token -> null);
-        ctx.future(() -> ended.handleAsync((steps, error) -> {
+        // A repeated transfer id is answered with the original's state, which may be read from other
+        // instances (seconds, when one is slow): on a server thread, not one of the few that answer.
+        CompletableFuture<JsonNode> original = ended.thenCompose(steps -> steps != null && steps.duplicate()
+                ? CompletableFuture.supplyAsync(() -> transfers().state(id), app.jettyServer().threadPool())
+                : CompletableFuture.completedFuture(null));
+        ctx.future(() -> original.handleAsync((state, error) -> {
+            TransfersHandler.Steps steps = error == null ? ended.join() : null;
             if (sync) {
                 outcomes.forget(id);
                 outcomes.forget(id + TransfersHandler.CREDIT);
                 outcomes.forget(id + TransfersHandler.REFUND);
             }
             if (error != null) {
+                if (!written.isCompletedExceptionally() && !(unwrap(error) instanceof ApiError)) {
+                    // Not the write but the original's lookup failed: a server error, as any other.
+                    throw new CompletionException(unwrap(error));
+                }
                 respond(ctx, unwritten(error), "transferId", id);
                 return null;
             }
             ctx.header(ConsistencyToken.HEADER, written.join().toString());
             if (sync) {
-                TransfersHandler.answer(ctx, id, steps, settings.http().syncTimeout().toMillis(), () -> transfers().state(id));
+                TransfersHandler.answer(ctx, id, steps, settings.http().syncTimeout().toMillis(), state);
             } else {
                 ctx.status(202).json(Map.of("transferId", id, "state", "pending"));
             }
@@ -887,6 +897,35 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /**
+     * Jetty's count of the requests in progress, which answers those arriving while the server stops
+     * (on connections already open) as the API answers whenever an instance cannot: 503 with
+     * Retry-After and a JSON reason, where Jetty's own would be an HTML page without Retry-After.
+     * The connection is closed after it, so the client's next attempt connects anew (to another
+     * instance, behind a load balancer).
+     */
+    private static final class Stopping extends StatisticsHandler {
+        private static final byte[] BODY = Json.MAPPER.createObjectNode().put("error", "UNAVAILABLE")
+                .put("message", "this instance is stopping; retry, another instance answers").toString()
+                .getBytes(StandardCharsets.UTF_8);
+
+        @Override
+        public void handle(String path, org.eclipse.jetty.server.Request base, jakarta.servlet.http.HttpServletRequest request,
+                           jakarta.servlet.http.HttpServletResponse response) throws IOException, jakarta.servlet.ServletException {
+            if (!isShutdown()) {
+                super.handle(path, base, request, response);
+                return;
+            }
+            base.setHandled(true);
+            response.setStatus(503);
+            response.setHeader("Retry-After", "1");
+            response.setHeader("Connection", "close");
+            response.setContentType("application/json");
+            response.setContentLength(BODY.length);
+            response.getOutputStream().write(BODY);
+        }
+    }
+
+    /**
      * Stops serving. Requests in progress are answered first (a sync write with its outcome, or its
      * 504 once {@code http.syncTimeout} has passed), so Kafka Streams must still run meanwhile. New
      * connections are refused, requests on open ones are answered 503, and live-change streams end.
@@ -894,7 +933,9 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        watchers.forEach(io.javalin.http.sse.SseClient::close);
+        // Ending a stream writes its last bytes: on the answers' threads, so a client that stopped
+        // reading holds no more than its own stream, within the stop's timeout.
+        watchers.forEach(client -> answering.execute(client::close));
         try {
             app.stop();
         } catch (RuntimeException e) {

@@ -73,19 +73,25 @@ final class TransfersHandler {
 
     /** The outcomes of a transfer's steps as far as they were decided in time; null: not decided. */
     record Steps(CommittedOutcomes.Outcome debit, CommittedOutcomes.Outcome credit, CommittedOutcomes.Outcome refund) {
+        /** The transfer id had been used: the debit was refused as a duplicate, and the original's state is the answer. */
+        boolean duplicate() {
+            return debit instanceof CommittedOutcomes.Refused refused
+                    && refused.rejection().code() == io.tally.ledger.RejectionCode.DUPLICATE;
+        }
     }
 
-    /** Answers a sync transfer with how its saga ended, or 504 with state pending when it had not ended in time. */
-    static void answer(Context ctx, String transferId, Steps steps, long timeoutMs, java.util.function.Supplier<JsonNode> current) {
+    /**
+     * Answers a sync transfer with how its saga ended, or 504 with state pending when it had not
+     * ended in time; a repeated transfer id with {@code original}, the first one's state (null: none found).
+     */
+    static void answer(Context ctx, String transferId, Steps steps, long timeoutMs, JsonNode original) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("transferId", transferId);
         if (steps.debit() instanceof CommittedOutcomes.Refused refused) {
             RejectionRecord rejection = refused.rejection();
-            if (rejection.code() == io.tally.ledger.RejectionCode.DUPLICATE) {
-                // A repeated transfer id: answer with what became of the original.
+            if (steps.duplicate()) {
                 ctx.header("Idempotent-Replayed", "true");
-                JsonNode state = current.get();
-                ctx.status(state == null ? 409 : 200).json(state == null ? Map.of("error", "DUPLICATE", "message",
-                        rejection.message(), "transferId", transferId) : state);
+                ctx.status(original == null ? 409 : 200).json(original == null ? Map.of("error", "DUPLICATE", "message",
+                        rejection.message(), "transferId", transferId) : original);
                 return;
             }
             body.put("state", "rejected").put("error", rejection.code().name()).put("message", rejection.message());
