@@ -88,7 +88,7 @@ public final class HttpApi implements AutoCloseable {
     /** Open live-change streams, ended when the instance stops (a stop waits for every open request). */
     private final java.util.Set<io.javalin.http.sse.SseClient> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Counts the requests in progress, which is what lets a stop wait for those answered asynchronously. */
-    private final StatisticsHandler inProgress = new Stopping();
+    private final StatisticsHandler inProgress = new StatisticsHandler();
 
     private HttpApi(Settings settings, String bootstrap, int partitions, TallyMetrics metrics) {
         this.settings = settings;
@@ -128,7 +128,9 @@ public final class HttpApi implements AutoCloseable {
             config.jetty.modifyServer(server -> {
                 server.setHandler(inProgress);
                 server.setStopTimeout(http.syncTimeout().toMillis() + STOP_MARGIN_MS);
+                server.setErrorHandler(new JsonErrors());
             });
+            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrors()));
             config.jetty.addConnector((server, httpConfig) -> {
                 // Jetty caches the header fields each connection has seen in a table sized for 1,024
                 // characters: a 96 KB array per connection, made at its first request and kept as long
@@ -897,31 +899,32 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /**
-     * Jetty's count of the requests in progress, which answers those arriving while the server stops
-     * (on connections already open) as the API answers whenever an instance cannot: 503 with
-     * Retry-After and a JSON reason, where Jetty's own would be an HTML page without Retry-After.
-     * The connection is closed after it, so the client's next attempt connects anew (to another
-     * instance, behind a load balancer).
+     * The errors Jetty answers by itself, outside Tally's routes, in the API's form: {@code {"error":
+     * CODE, "message": ...}}. Requests arriving while the server stops (on connections already open)
+     * are such: their 503 carries Retry-After, as every other 503 of the API, so clients retry them
+     * the same way (Jetty's own answer is an HTML page without it).
      */
-    private static final class Stopping extends StatisticsHandler {
-        private static final byte[] BODY = Json.MAPPER.createObjectNode().put("error", "UNAVAILABLE")
-                .put("message", "this instance is stopping; retry, another instance answers").toString()
-                .getBytes(StandardCharsets.UTF_8);
-
+    private static final class JsonErrors extends org.eclipse.jetty.server.handler.ErrorHandler {
         @Override
-        public void handle(String path, org.eclipse.jetty.server.Request base, jakarta.servlet.http.HttpServletRequest request,
-                           jakarta.servlet.http.HttpServletResponse response) throws IOException, jakarta.servlet.ServletException {
-            if (!isShutdown()) {
-                super.handle(path, base, request, response);
-                return;
-            }
+        protected void generateAcceptableResponse(org.eclipse.jetty.server.Request base,
+                                                  jakarta.servlet.http.HttpServletRequest request,
+                                                  jakarta.servlet.http.HttpServletResponse response, int status,
+                                                  String message) throws IOException {
             base.setHandled(true);
-            response.setStatus(503);
-            response.setHeader("Retry-After", "1");
-            response.setHeader("Connection", "close");
+            if (status == 503) {
+                response.setHeader("Retry-After", "1");
+            }
+            String code = switch (status) {
+                case 400 -> "BAD_REQUEST";
+                case 404 -> "NOT_FOUND";
+                case 413, 414, 431 -> "TOO_LARGE";
+                case 503 -> "UNAVAILABLE";
+                default -> "HTTP_" + status;
+            };
+            String reason = message == null || message.isBlank() ? org.eclipse.jetty.http.HttpStatus.getMessage(status) : message;
             response.setContentType("application/json");
-            response.setContentLength(BODY.length);
-            response.getOutputStream().write(BODY);
+            response.setCharacterEncoding("utf-8");
+            response.getWriter().write(Json.MAPPER.createObjectNode().put("error", code).put("message", reason).toString());
         }
     }
 
