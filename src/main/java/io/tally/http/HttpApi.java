@@ -899,8 +899,8 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /**
-     * The errors Jetty answers by itself, outside Tally's routes, in the API's form: {@code {"error":
-     * CODE, "message": ...}}. Requests arriving while the server stops (on connections already open)
+     * The errors Jetty answers by itself, outside Tally's routes (requests it cannot read as HTTP
+     * among them), in the API's form: {@code {"error": CODE, "message": ...}}. Requests arriving while the server stops (on connections already open)
      * are such: their 503 carries Retry-After, as every other 503 of the API, so clients retry them
      * the same way (Jetty's own answer is an HTML page without it).
      */
@@ -914,6 +914,22 @@ public final class HttpApi implements AutoCloseable {
             if (status == 503) {
                 response.setHeader("Retry-After", "1");
             }
+            response.setContentType("application/json");
+            response.setCharacterEncoding("utf-8");
+            response.getWriter().write(body(status, message));
+        }
+
+        /** A request Jetty could not read as HTTP (a bad request line, headers too large). */
+        @Override
+        public java.nio.ByteBuffer badMessageError(int status, String reason, org.eclipse.jetty.http.HttpFields.Mutable fields) {
+            if (org.eclipse.jetty.http.HttpStatus.hasNoBody(status)) {
+                return super.badMessageError(status, reason, fields);
+            }
+            fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+            return java.nio.ByteBuffer.wrap(body(status, reason).getBytes(StandardCharsets.UTF_8));
+        }
+
+        private static String body(int status, String message) {
             String code = switch (status) {
                 case 400 -> "BAD_REQUEST";
                 case 404 -> "NOT_FOUND";
@@ -922,9 +938,7 @@ public final class HttpApi implements AutoCloseable {
                 default -> "HTTP_" + status;
             };
             String reason = message == null || message.isBlank() ? org.eclipse.jetty.http.HttpStatus.getMessage(status) : message;
-            response.setContentType("application/json");
-            response.setCharacterEncoding("utf-8");
-            response.getWriter().write(Json.MAPPER.createObjectNode().put("error", code).put("message", reason).toString());
+            return Json.MAPPER.createObjectNode().put("error", code).put("message", reason).toString();
         }
     }
 

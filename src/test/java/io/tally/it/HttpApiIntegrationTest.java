@@ -204,6 +204,11 @@ class HttpApiIntegrationTest {
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
                         huge.getBytes(java.nio.charset.StandardCharsets.UTF_8)))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(tooLargeChunked.statusCode()).as(tooLargeChunked.body()).isEqualTo(413);
+        // Headers past Jetty's limit are refused before any route: in the same form.
+        HttpResponse<String> headersTooLarge = call("POST", "/v1/wallets/b1/balance/add", "{\"amount\": \"1\"}",
+                Map.of("X-Pad", "x".repeat(10_000)));
+        assertThat(headersTooLarge.statusCode()).isEqualTo(431);
+        assertThat(json(headersTooLarge).get("error").asText()).as(headersTooLarge.body()).isEqualTo("TOO_LARGE");
         assertThat(commandsWritten()).isEqualTo(before);
     }
 
