@@ -900,9 +900,10 @@ public final class HttpApi implements AutoCloseable {
 
     /**
      * The errors Jetty answers by itself, outside Tally's routes (requests it cannot read as HTTP
-     * among them), in the API's form: {@code {"error": CODE, "message": ...}}. Requests arriving while the server stops (on connections already open)
-     * are such: their 503 carries Retry-After, as every other 503 of the API, so clients retry them
-     * the same way (Jetty's own answer is an HTML page without it).
+     * among them), in the API's form: {@code {"error": CODE, "message": ...}}. Requests arriving
+     * while the server stops (on connections already open) are such: their 503 carries Retry-After,
+     * as every other 503 of the API, so clients retry them the same way (Jetty's own answer is an
+     * HTML page without it).
      */
     private static final class JsonErrors extends org.eclipse.jetty.server.handler.ErrorHandler {
         @Override
