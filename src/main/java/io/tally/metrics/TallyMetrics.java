@@ -62,16 +62,17 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
 
     /** Exports the metrics of a producer outside Kafka Streams (the REST API's), from now on. */
     public void bind(Producer<?, ?> producer) {
-        KafkaClientMetrics bound = new KafkaClientMetrics(producer);
-        bound.bindTo(registry);
-        clientMetrics.add(bound);
+        bind(new KafkaClientMetrics(producer));
     }
 
     /** Exports the metrics of a consumer outside Kafka Streams (the REST API's outcome reader), from now on. */
     public void bind(Consumer<?, ?> consumer) {
-        KafkaClientMetrics bound = new KafkaClientMetrics(consumer);
-        bound.bindTo(registry);
-        clientMetrics.add(bound);
+        bind(new KafkaClientMetrics(consumer));
+    }
+
+    private void bind(KafkaClientMetrics client) {
+        client.bindTo(registry);
+        clientMetrics.add(client);
     }
 
     /** Exports the REST API's server threads: how many there are, how many are busy, and the limit. */
