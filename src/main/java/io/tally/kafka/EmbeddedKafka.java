@@ -53,7 +53,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     + port + " is in use");
         }
         for (int attempt = 1; ; attempt++) {
-            EmbeddedKafka kafka = new EmbeddedKafka(logDir, port == 0 ? freePort() : port, freePort());
+            int clientPort = port == 0 ? freePort() : port;
+            EmbeddedKafka kafka = new EmbeddedKafka(logDir, clientPort, freePortOtherThan(clientPort));
             try {
                 kafka.startServer();
                 return kafka;
@@ -168,6 +169,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** A free port, never {@code taken}: a port just found free is free again once its socket closes. */
+    private static int freePortOtherThan(int taken) {
+        int port = freePort();
+        while (port == taken) {
+            port = freePort();
+        }
+        return port;
     }
 
     private static int freePort() {
