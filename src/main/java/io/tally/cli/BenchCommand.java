@@ -8,7 +8,6 @@ import io.tally.stream.TallyTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,8 +33,6 @@ import java.util.stream.Collectors;
  */
 @Command(name = "bench", description = "Benchmark consolidation, analytics queries and the REST API on a fresh embedded broker.")
 final class BenchCommand implements Callable<Integer> {
-    private static final Duration POLL = Duration.ofMillis(200);
-
     @Spec
     CommandSpec spec;
 
@@ -66,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
             + "lower), the second at the first rate, so the JIT has compiled the HTTP path and the thread pools have "
             + "grown (default ${DEFAULT-VALUE}).")
     int httpWarmUpSeconds;
+
+    @Option(names = "--no-floors", description = "Skip Kafka Streams' floor: the least a Streams application does "
+            + "with the same commands and settings (read, parse and write one record; then the same with a keyed store).")
+    boolean noFloors;
 
     @Option(names = "--no-http", description = "Skip the HTTP phase.")
     boolean noHttp;
@@ -100,33 +101,10 @@ final class BenchCommand implements Callable<Integer> {
                 long total = ends.values().stream().mapToLong(Long::longValue).sum();
                 System.err.println("limit: a plain consumer reads and parses the same commands");
                 double limit = Workload.plainConsumerLimit(broker.bootstrapServers(), total, settings.maxCommandBytes());
-                Progress consolidate = new Progress("consolidate", total);
                 long start = System.nanoTime();
-                // Start-up, rebalance and JIT warm-up are in the total; "steady" starts once a quarter is done.
-                long warmedUp = 0;
-                long committedAtWarm = 0;
-                long halfway = 0;
-                long committedAtHalf = 0;
-                CpuSplit cpuAtHalf = null;
                 try (Tally tally = Tally.start(settings)) {
-                    long committed = 0;
-                    while (committed < total) {
-                        Thread.sleep(POLL.toMillis());
-                        committed = committed(admin, settings.applicationId());
-                        consolidate.update(committed);
-                        if (warmedUp == 0 && committed >= total / 4) {
-                            warmedUp = System.nanoTime();
-                            committedAtWarm = committed;
-                        }
-                        if (halfway == 0 && committed >= total / 2) {
-                            halfway = System.nanoTime();
-                            committedAtHalf = committed;
-                            cpuAtHalf = CpuSplit.now();
-                        }
-                    }
-                    long end = System.nanoTime();
-                    CpuSplit cpuAtEnd = CpuSplit.now();
-                    consolidate.done();
+                    GroupRun run = GroupRun.await(admin, settings.applicationId(), total, start,
+                            new Progress("consolidate", total));
                     Workload.Counts counts = Workload.countOutputs(broker.bootstrapServers());
                     results.put("commands", commands);
                     results.put("records", records);
@@ -135,16 +113,15 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("commitIntervalMs", settings.commitInterval().toMillis());
                     results.put("streamThreads", settings.streamThreads());
                     results.put("produceCommandsPerSecond", Math.round(commands / produceSeconds));
-                    results.put("consolidateSeconds", round(seconds(end - start)));
-                    results.put("consolidateCommandsPerSecond", Math.round(total / seconds(end - start)));
-                    results.put("steadyCommandsPerSecond", Math.round((total - committedAtWarm) / seconds(end - warmedUp)));
-                    // The JIT compiles the broker, clients and Tally for the first minute or two on two cores.
-                    long secondHalf = Math.round((total - committedAtHalf) / seconds(end - halfway));
+                    results.put("consolidateSeconds", round(run.seconds()));
+                    results.put("consolidateCommandsPerSecond", run.overallPerSecond());
+                    results.put("steadyCommandsPerSecond", run.steadyPerSecond());
+                    long secondHalf = run.secondHalfPerSecond();
                     results.put("secondHalfCommandsPerSecond", secondHalf);
                     results.put("plainConsumerLimitPerSecond", Math.round(limit));
-                    results.put("secondHalfShareOfLimit", Math.round(1000.0 * secondHalf / limit) / 1000.0);
+                    results.put("secondHalfShareOfLimit", share(secondHalf, limit));
                     // Steadier than a rate on a shared machine: what each command cost each part, in CPU.
-                    cpuAtEnd.perCommandSince(cpuAtHalf, total - committedAtHalf).forEach((kind, micros) ->
+                    run.secondHalfCpuMicrosPerCommand().forEach((kind, micros) ->
                             results.put("secondHalfCpuMicrosPerCommand " + kind, micros));
                     results.put("transactions", counts.transactions());
                     results.put("rejections", counts.rejections());
@@ -170,6 +147,22 @@ final class BenchCommand implements Callable<Integer> {
                         results.put("topOfTodayP50Ms", top.p50Ms());
                         results.put("topOfTodayP99Ms", top.p99Ms());
                         results.put("topOfTodaySamples", top.samples());
+                    }
+                }
+                // Kafka Streams' own floor, after Tally so Tally's figures compare with earlier runs:
+                // what share of the limit any design on Kafka Streams could reach here.
+                if (!noFloors) {
+                    long secondHalf = (Long) results.get("secondHalfCommandsPerSecond");
+                    for (StreamsFloor.Shape shape : StreamsFloor.Shape.values()) {
+                        System.err.println("floor: Kafka Streams with Tally's settings, " + shape.label);
+                        GroupRun floor = StreamsFloor.run(shape, settings, work, admin, total, partitions);
+                        Map<String, Double> cpu = floor.secondHalfCpuMicrosPerCommand();
+                        String name = "streamsFloor " + shape.label;
+                        results.put(name + " secondHalfPerSecond", floor.secondHalfPerSecond());
+                        results.put(name + " shareOfLimit", share(floor.secondHalfPerSecond(), limit));
+                        results.put(name + " cpuMicrosPerCommand", cpu.get("process"));
+                        results.put(name + " streamThreadMicrosPerCommand", cpu.get("streamThreads"));
+                        results.put("secondHalfShareOfFloor " + shape.label, share(secondHalf, floor.secondHalfPerSecond()));
                     }
                 }
             }
@@ -253,13 +246,6 @@ final class BenchCommand implements Callable<Integer> {
         return perCommand;
     }
 
-    private static long committed(Admin admin, String group) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get();
-        return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(TallyTopics.COMMANDS))
-                .mapToLong(e -> e.getValue().offset()).sum();
-    }
-
     /** Prints the results a line each to {@code out}, and writes them as JSON to {@code json} unless it is null. */
     static void report(Map<String, Object> results, java.io.PrintWriter out, Path json) throws java.io.IOException {
         results.forEach((name, value) -> out.printf("%-36s %s%n", name, value));
@@ -267,6 +253,10 @@ final class BenchCommand implements Callable<Integer> {
         if (json != null) {
             Files.writeString(json, io.tally.stream.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(results));
         }
+    }
+
+    private static double share(double part, double whole) {
+        return Math.round(1000.0 * part / whole) / 1000.0;
     }
 
     private static double seconds(long nanos) {
