@@ -91,6 +91,12 @@ public final class BoundedRocksDB implements RocksDBConfigSetter {
         options.setWriteBufferManager(shared.writeBuffers());
         options.setWriteBufferSize(shared.writeBuffer());
         options.setMaxWriteBufferNumber(WRITE_BUFFERS);
+        // Kafka Streams leaves the last level without bloom filters, for stores whose reads mostly
+        // find their key. Most transaction ids looked up are new: without a filter, each lookup
+        // read a data block of the last level (docs/BENCHMARKS.md, fifteenth round).
+        if (storeName.startsWith(TallyTopics.DEDUPE_STORE)) {
+            options.setOptimizeFiltersForHits(false);
+        }
     }
 
     @Override

@@ -16,8 +16,6 @@ import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
 import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -43,7 +41,6 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
 
     private final Ledger ledger;
     private final CommandParser parser;
-    private final Duration dedupeHorizon;
     private final int maxPayloadBytes;
     private final LedgerEvents events;
     /** Whether a resource keeps analytics; the others' transactions are not passed on to them. */
@@ -57,7 +54,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
     private KeyValueStore<String, List<Command>> pending;
     private KeyValueStore<String, byte[]> history;
     private KeyValueStore<String, byte[]> transfers;
-    private WindowStore<String, Outcome> dedupe;
+    private final RememberedTxIds dedupe;
     private final RecentRecords recent = new RecentRecords(RECENT_RECORDS);
     /** Records changed since the records store's cache last wrote them whose latest state is deleted. */
     private final Set<String> deletedUnpublished = new HashSet<>();
@@ -69,7 +66,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         this.analyticsKept = analyticsKept;
         this.ledger = ledger;
         this.parser = parser;
-        this.dedupeHorizon = dedupeHorizon;
+        this.dedupe = new RememberedTxIds(dedupeHorizon);
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
@@ -80,7 +77,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         this.pending = context.getStateStore(TallyTopics.PENDING_STORE);
         this.history = context.getStateStore(TallyTopics.HISTORY_STORE);
         this.transfers = context.getStateStore(TallyTopics.TRANSFERS_STORE);
-        this.dedupe = context.getStateStore(TallyTopics.DEDUPE_STORE);
+        dedupe.init(context);
         // A task that was closed dirty (an aborted transaction) is initialised again: forget what it held.
         recent.clear();
         deletedUnpublished.clear();
@@ -162,7 +159,7 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         // Dedupe runs on wall-clock time so a producer's old timestamps cannot make it forget early.
         long now = context.currentSystemTimeMs();
         if (command.clientTxId()) {
-            Outcome seen = remembered(dedupeKey(command.key(), command.txId()), now);
+            Outcome seen = dedupe.get(dedupeKey(command.key(), command.txId()), now);
             if (seen != null) {
                 reject(record, Rejection.of(RejectionCode.DUPLICATE, seen.describe(command.txId(), command.key()), command),
                         true, seen);
@@ -273,16 +270,6 @@ final class LedgerProcessor implements Processor<String, byte[], String, Object>
         if (clientTxIds.contains(txId)) {
             dedupe.put(dedupeKey(recordKey, txId), outcome, now);
         }
-    }
-
-    private Outcome remembered(String key, long now) {
-        Outcome latest = null;
-        try (WindowStoreIterator<Outcome> seen = dedupe.fetch(key, now - dedupeHorizon.toMillis(), now)) {
-            while (seen.hasNext()) {
-                latest = seen.next().value;
-            }
-        }
-        return latest;
     }
 
     /** A txId is an idempotency key within one record; '|' cannot occur in a txId. */

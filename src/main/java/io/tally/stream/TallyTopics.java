@@ -20,8 +20,13 @@ public final class TallyTopics {
     public static final String RECORDS_STORE = "tally-records";
     /** Changes waiting for their record to be created, per record key. */
     public static final String PENDING_STORE = "tally-pending";
-    /** Outcomes of client-chosen transaction ids within the dedupe horizon. */
-    public static final String DEDUPE_STORE = "tally-dedupe";
+    /** Outcomes of client-chosen transaction ids within the dedupe horizon, by period ({@link RememberedTxIds}). */
+    public static final String DEDUPE_STORE = "tally-dedupe-periods";
+    /**
+     * The same by exact time, as versions before the periods wrote them: still read for one
+     * horizon after an upgrade, never written.
+     */
+    public static final String LEGACY_DEDUPE_STORE = "tally-dedupe";
     /** Each task's partial analytics: per bucket, a resource's field and each record's. */
     public static final String ANALYTICS_STORE = "tally-analytics";
     /** Every transaction of each record, by {@link History} key: the audit history the API pages through. */

@@ -77,10 +77,13 @@ public final class TallyTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TallyTopics.HISTORY_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingDisabled(), LEDGER);
-        // A window store forgets on its own: segments older than the horizon are dropped whole,
+        // A window store forgets on its own: segments older than its retention are dropped whole,
         // so remembering transaction ids costs no scan and no growth without bound.
         topology.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(TallyTopics.DEDUPE_STORE, dedupeHorizon, dedupeHorizon, false),
+                Stores.persistentWindowStore(TallyTopics.DEDUPE_STORE, RememberedTxIds.retention(dedupeHorizon),
+                        dedupeHorizon, false), Serdes.String(), OUTCOME_SERDE), LEDGER);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(TallyTopics.LEGACY_DEDUPE_STORE, dedupeHorizon, dedupeHorizon, false),
                 Serdes.String(), OUTCOME_SERDE), LEDGER);
         List<String> fields = ledger.resources().values().stream()
                 .flatMap(resource -> resource.fields().keySet().stream().map(field -> resource.name() + "|" + field))

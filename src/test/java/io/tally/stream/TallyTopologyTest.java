@@ -104,7 +104,7 @@ class TallyTopologyTest {
         assertThat(nodes).containsExactlyInAnyOrder("commands", "ledger", "transactions", "rejections", "records",
                 "analytics", TallyTopology.SAGA_SINK);
         assertThat(description.toString()).contains(TallyTopics.RECORDS_STORE, TallyTopics.PENDING_STORE,
-                TallyTopics.DEDUPE_STORE, TallyTopics.ANALYTICS_STORE, "tally.commands", "tally.transactions", "tally.rejections", "tally.records");
+                TallyTopics.DEDUPE_STORE, TallyTopics.LEGACY_DEDUPE_STORE, TallyTopics.ANALYTICS_STORE, "tally.commands", "tally.transactions", "tally.rejections", "tally.records");
     }
 
     private void transfer(String txId, String from, String to, String amount) {

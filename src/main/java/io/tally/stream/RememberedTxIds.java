@@ -1,0 +1,85 @@
+package io.tally.stream;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import java.time.Duration;
+
+/**
+ * The outcomes of client-chosen transaction ids within the dedupe horizon: what answers a repeat.
+ *
+ * <p>An id is kept under the start of the horizon-long period it was recorded in, so a lookup is
+ * two point reads (this period, then the one before), and RocksDB's bloom filters answer most of
+ * them without reading a block, since most ids are new. An id is therefore remembered for at least
+ * the horizon and less than twice it. A lookup over the horizon as a range of times, as earlier
+ * versions did, opens an iterator and seeks into every file of the store: a fifth of the stream
+ * thread's time in the bench (docs/BENCHMARKS.md, fifteenth round).
+ *
+ * <p>Ids that earlier versions recorded, in {@value TallyTopics#LEGACY_DEDUPE_STORE} by their exact
+ * time, are still found: if that store held any id within the horizon when the task started, a
+ * lookup that misses reads it as they did, for one horizon more. Nothing is written there.
+ */
+final class RememberedTxIds {
+    /** Beyond the horizon, so the previous period is never expired by the store before it is looked up. */
+    private static final Duration RETENTION_MARGIN = Duration.ofSeconds(1);
+
+    private final long horizonMs;
+    private WindowStore<String, Outcome> periods;
+    private WindowStore<String, Outcome> legacy;
+    /** Until when a miss must also look in the legacy store (wall-clock ms). */
+    private long legacyUntil;
+
+    RememberedTxIds(Duration horizon) {
+        this.horizonMs = horizon.toMillis();
+    }
+
+    /** How long the store must keep a period: past the end of the next one, which still looks it up. */
+    static Duration retention(Duration horizon) {
+        return horizon.plus(RETENTION_MARGIN);
+    }
+
+    void init(ProcessorContext<?, ?> context) {
+        periods = context.getStateStore(TallyTopics.DEDUPE_STORE);
+        legacy = context.getStateStore(TallyTopics.LEGACY_DEDUPE_STORE);
+        long now = context.currentSystemTimeMs();
+        try (KeyValueIterator<Windowed<String>, Outcome> any = legacy.fetchAll(now - horizonMs, now)) {
+            legacyUntil = any.hasNext() ? now + horizonMs : Long.MIN_VALUE;
+        }
+    }
+
+    /** The latest outcome recorded under {@code key} within the horizon, or null. */
+    Outcome get(String key, long now) {
+        long period = period(now);
+        Outcome seen = periods.fetch(key, period);
+        if (seen == null) {
+            seen = periods.fetch(key, period - horizonMs);
+        }
+        if (seen == null && now < legacyUntil) {
+            seen = legacyLatest(key, now);
+        }
+        return seen;
+    }
+
+    void put(String key, Outcome outcome, long now) {
+        periods.put(key, outcome, period(now));
+    }
+
+    private long period(long now) {
+        return now - Math.floorMod(now, horizonMs);
+    }
+
+    private Outcome legacyLatest(String key, long now) {
+        Outcome latest = null;
+        try (WindowStoreIterator<Outcome> seen = legacy.fetch(key, now - horizonMs, now)) {
+            while (seen.hasNext()) {
+                KeyValue<Long, Outcome> next = seen.next();
+                latest = next.value;
+            }
+        }
+        return latest;
+    }
+}
