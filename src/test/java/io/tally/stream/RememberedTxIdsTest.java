@@ -70,11 +70,11 @@ class RememberedTxIdsTest {
         RememberedTxIds remembered = started(recorded);
         remembered.put("wallets/w1|t1", Outcome.applied(7), recorded);
 
+        assertThat(remembered.get("wallets/w1|t2", recorded)).isNull();
+        assertThat(remembered.get("wallets/w2|t1", recorded)).isNull();
         assertThat(remembered.get("wallets/w1|t1", recorded)).isEqualTo(Outcome.applied(7));
         assertThat(remembered.get("wallets/w1|t1", recorded + H)).isEqualTo(Outcome.applied(7));
         assertThat(remembered.get("wallets/w1|t1", recorded + H + 1)).isNull();
-        assertThat(remembered.get("wallets/w1|t2", recorded)).isNull();
-        assertThat(remembered.get("wallets/w2|t1", recorded)).isNull();
     }
 
     @Test
@@ -101,23 +101,35 @@ class RememberedTxIdsTest {
     @Test
     void idsThatEarlierVersionsRecordedByExactTimeAreFoundForTheirHorizon() {
         long recorded = PERIOD + 10 * 60_000;
+        RememberedTxIds remembered = started(0);
+        // Restored after init and before the first lookup, as a task's wall clock is set only when it processes.
         legacy.put("wallets/w1|old", Outcome.applied(2), recorded);
-        RememberedTxIds remembered = started(recorded + 60_000);
 
+        assertThat(remembered.get("wallets/w1|new", recorded + 60_000)).isNull();
         assertThat(remembered.get("wallets/w1|old", recorded + 60_000)).isEqualTo(Outcome.applied(2));
         assertThat(remembered.get("wallets/w1|old", recorded + H)).isEqualTo(Outcome.applied(2));
         assertThat(remembered.get("wallets/w1|old", recorded + H + 1)).isNull();
-        assertThat(remembered.get("wallets/w1|new", recorded + 60_000)).isNull();
     }
 
     @Test
-    void theLegacyStoreIsNotReadWhenItHeldNothingWithinTheHorizonAtStart() {
+    void theLegacyStoreIsNotReadWhenItHeldNothingWithinTheHorizonAtTheFirstLookup() {
         legacy.put("wallets/w1|stale", Outcome.applied(1), PERIOD - 2 * H);
         RememberedTxIds remembered = started(PERIOD);
-        // Written after the start, as no version does: a lookup that read the legacy store would find it.
+        assertThat(remembered.get("wallets/w1|stale", PERIOD)).isNull();
+        // Written after the first lookup, as no version does: a lookup that read the legacy store would find it.
         legacy.put("wallets/w1|late", Outcome.applied(2), PERIOD);
 
         assertThat(remembered.get("wallets/w1|late", PERIOD + 1)).isNull();
-        assertThat(remembered.get("wallets/w1|stale", PERIOD + 1)).isNull();
+    }
+
+    @Test
+    void aClockSteppedBackKeepsTheLatestPeriod() {
+        RememberedTxIds remembered = started(PERIOD + H + 5);
+        remembered.put("wallets/w1|t1", Outcome.applied(1), PERIOD + H + 5);
+        // Back across the period's start: the lookup and the write stay in the latest period.
+        remembered.put("wallets/w1|t2", Outcome.applied(2), PERIOD + H - 10);
+
+        assertThat(remembered.get("wallets/w1|t1", PERIOD + H - 5)).isEqualTo(Outcome.applied(1));
+        assertThat(remembered.get("wallets/w1|t2", PERIOD + 3 * H - 1)).isEqualTo(Outcome.applied(2));
     }
 }

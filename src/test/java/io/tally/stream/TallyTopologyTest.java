@@ -208,6 +208,22 @@ class TallyTopologyTest {
     }
 
     @Test
+    void findsTxIdsThatAnEarlierVersionRememberedByTheirTime() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"}");
+        // As an upgraded task finds its restored store before it processes anything with an id.
+        driver.<String, Outcome>getWindowStore(TallyTopics.LEGACY_DEDUPE_STORE)
+                .put("wallets/w1|paid-before", Outcome.applied(9), T0.minus(Duration.ofMinutes(30)).toEpochMilli());
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\","
+                + "\"amount\":\"5\",\"txId\":\"paid-before\"}");
+
+        assertThat(transactions.readValuesToList()).hasSize(1);
+        assertThat(rejections.readValuesToList()).singleElement().satisfies(r -> {
+            assertThat(r.code()).isEqualTo(RejectionCode.DUPLICATE);
+            assertThat(r.message()).contains("already applied as transaction 9");
+        });
+    }
+
+    @Test
     void forgetsTxIdsAfterTheHorizon() {
         send("counters/c", "{\"op\":\"increment\",\"resource\":\"counters\",\"id\":\"c\",\"field\":\"stats.clicks\",\"txId\":\"k\"}");
         driver.advanceWallClockTime(Duration.ofHours(2));
