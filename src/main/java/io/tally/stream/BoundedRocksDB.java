@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Bounds the off-heap memory of every RocksDB store of the instance: one block cache shared by
  * all stores, with the memtables charged against it through a write buffer manager, and index
- * and filter blocks kept in the cache rather than beside it. Without this each store (six kinds
- * × partitions, and the dedupe window's segments) takes its own 50 MB cache and up to three
+ * and filter blocks kept in the cache rather than beside it. Without this each store (seven kinds
+ * × partitions, and the dedupe windows' segments) takes its own 50 MB cache and up to three
  * 16 MB memtables, and memory grows with the partitions a pod owns. The total is
  * {@link #MEMORY_CONFIG} (setting {@code rocksdbMemoryBytes}); half of it may be memtables.
  *

@@ -34,6 +34,25 @@ class BoundedRocksDBTest {
     Path stateDir;
 
     @Test
+    void theDedupeStoreKeepsBloomFiltersOnEveryLevelAndTheOtherStoresKeepKafkaStreamsDefault() {
+        org.rocksdb.RocksDB.loadLibrary();
+        assertThat(filtersForHitsOnly(TallyTopics.DEDUPE_STORE + ".1764892800000")).isFalse();
+        assertThat(filtersForHitsOnly(TallyTopics.LEGACY_DEDUPE_STORE + ".1764892800000")).isTrue();
+        assertThat(filtersForHitsOnly(TallyTopics.RECORDS_STORE)).isTrue();
+    }
+
+    /** Whether a store of this name is left with Kafka Streams' choice: no filters on the last level. */
+    private static boolean filtersForHitsOnly(String storeName) {
+        try (org.rocksdb.Options options = new org.rocksdb.Options()) {
+            // As Kafka Streams hands the options to the config setter.
+            options.setTableFormatConfig(new org.rocksdb.BlockBasedTableConfig());
+            options.setOptimizeFiltersForHits(true);
+            new BoundedRocksDB().setConfig(storeName, options, java.util.Map.of());
+            return options.optimizeFiltersForHits();
+        }
+    }
+
+    @Test
     void aSmallBudgetKeepsEveryChangeAndFlushesFullMemtablesNotOneFilePerWrite() throws IOException {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-bounded");
