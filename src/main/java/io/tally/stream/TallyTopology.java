@@ -35,7 +35,10 @@ public final class TallyTopology {
     public static final JsonSerde<io.tally.ledger.Transaction> TRANSACTION_SERDE = JsonSerde.of(io.tally.ledger.Transaction.class);
     public static final JsonSerde<RejectionRecord> REJECTION_SERDE = JsonSerde.of(RejectionRecord.class);
     static final JsonSerde<List<Command>> PENDING_SERDE = JsonSerde.of(new TypeReference<List<Command>>() { });
-    static final JsonSerde<Outcome> OUTCOME_SERDE = JsonSerde.of(Outcome.class);
+    /** Outcomes in the dedupe periods: a few bytes each. */
+    static final OutcomeSerde OUTCOME_SERDE = new OutcomeSerde();
+    /** Outcomes in the store of earlier versions, as they wrote and read them. */
+    static final JsonSerde<Outcome> LEGACY_OUTCOME_SERDE = JsonSerde.of(Outcome.class);
 
     private TallyTopology() {
     }
@@ -84,7 +87,7 @@ public final class TallyTopology {
                         dedupeHorizon, false), Serdes.String(), OUTCOME_SERDE), LEDGER);
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(TallyTopics.LEGACY_DEDUPE_STORE, dedupeHorizon, dedupeHorizon, false),
-                Serdes.String(), OUTCOME_SERDE), LEDGER);
+                Serdes.String(), LEGACY_OUTCOME_SERDE), LEDGER);
         List<String> fields = ledger.resources().values().stream()
                 .flatMap(resource -> resource.fields().keySet().stream().map(field -> resource.name() + "|" + field))
                 .toList();

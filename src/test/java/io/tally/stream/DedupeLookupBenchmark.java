@@ -79,7 +79,8 @@ public class DedupeLookupBenchmark {
     private static WindowStore<String, Outcome> store(MockProcessorContext<Object, Object> context, String name,
                                                       Duration retention) {
         WindowStore<String, Outcome> store = Stores.windowStoreBuilder(
-                        Stores.persistentWindowStore(name, retention, HORIZON, false), Serdes.String(), TallyTopology.OUTCOME_SERDE)
+                        Stores.persistentWindowStore(name, retention, HORIZON, false), Serdes.String(),
+                        name.equals(TallyTopics.DEDUPE_STORE) ? TallyTopology.OUTCOME_SERDE : TallyTopology.LEGACY_OUTCOME_SERDE)
                 .withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
