@@ -11,7 +11,9 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 
 import java.time.Duration;
 import java.util.List;
@@ -82,12 +84,8 @@ public final class TallyTopology {
                 .withCachingDisabled(), LEDGER);
         // A window store forgets on its own: segments older than its retention are dropped whole,
         // so remembering transaction ids costs no scan and no growth without bound.
-        topology.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(TallyTopics.DEDUPE_STORE, RememberedTxIds.retention(dedupeHorizon),
-                        dedupeHorizon, false), Serdes.String(), OUTCOME_SERDE), LEDGER);
-        topology.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(TallyTopics.LEGACY_DEDUPE_STORE, dedupeHorizon, dedupeHorizon, false),
-                Serdes.String(), LEGACY_OUTCOME_SERDE), LEDGER);
+        topology.addStateStore(dedupePeriods(dedupeHorizon), LEDGER);
+        topology.addStateStore(legacyDedupe(dedupeHorizon), LEDGER);
         List<String> fields = ledger.resources().values().stream()
                 .flatMap(resource -> resource.fields().keySet().stream().map(field -> resource.name() + "|" + field))
                 .toList();
@@ -102,5 +100,17 @@ public final class TallyTopology {
         topology.addSink(REJECTIONS_SINK, TallyTopics.REJECTIONS, new StringSerializer(), REJECTION_SERDE, LEDGER);
         topology.addSink(RECORDS_SINK, TallyTopics.RECORDS, new StringSerializer(), new ByteArraySerializer(), LEDGER);
         return topology;
+    }
+
+    /** The dedupe memory: outcomes of transaction ids by period ({@link RememberedTxIds}). */
+    static StoreBuilder<WindowStore<String, Outcome>> dedupePeriods(Duration horizon) {
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(TallyTopics.DEDUPE_STORE,
+                RememberedTxIds.retention(horizon), horizon, false), Serdes.String(), OUTCOME_SERDE);
+    }
+
+    /** The dedupe memory of earlier versions, by exact time, as they declared it. */
+    static StoreBuilder<WindowStore<String, Outcome>> legacyDedupe(Duration horizon) {
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(TallyTopics.LEGACY_DEDUPE_STORE, horizon, horizon,
+                false), Serdes.String(), LEGACY_OUTCOME_SERDE);
     }
 }

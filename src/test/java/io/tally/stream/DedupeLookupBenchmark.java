@@ -1,10 +1,9 @@
 package io.tally.stream;
 
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -59,13 +58,13 @@ public class DedupeLookupBenchmark {
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
         MockProcessorContext<Object, Object> context = new MockProcessorContext<>(props, new TaskId(0, 0), dir.toFile());
         context.setCurrentSystemTimeMs(NOW);
-        periods = store(context, TallyTopics.DEDUPE_STORE, RememberedTxIds.retention(HORIZON));
-        emptyLegacy = store(context, TallyTopics.LEGACY_DEDUPE_STORE, HORIZON);
+        periods = opened(context, TallyTopology.dedupePeriods(HORIZON));
+        emptyLegacy = opened(context, TallyTopology.legacyDedupe(HORIZON));
         byPeriod = new RememberedTxIds(HORIZON);
         byPeriod.init(context);
 
         MockProcessorContext<Object, Object> earlier = new MockProcessorContext<>(props, new TaskId(0, 1), dir.toFile());
-        legacy = store(earlier, TallyTopics.LEGACY_DEDUPE_STORE, HORIZON);
+        legacy = opened(earlier, TallyTopology.legacyDedupe(HORIZON));
         for (int i = 0; i < remembered; i++) {
             // Ids of the last half hour, as a busy partition holds them.
             long at = NOW - 1_800_000 + i * (1_800_000L / remembered);
@@ -76,12 +75,9 @@ public class DedupeLookupBenchmark {
         legacy.flush();
     }
 
-    private static WindowStore<String, Outcome> store(MockProcessorContext<Object, Object> context, String name,
-                                                      Duration retention) {
-        WindowStore<String, Outcome> store = Stores.windowStoreBuilder(
-                        Stores.persistentWindowStore(name, retention, HORIZON, false), Serdes.String(),
-                        name.equals(TallyTopics.DEDUPE_STORE) ? TallyTopology.OUTCOME_SERDE : TallyTopology.LEGACY_OUTCOME_SERDE)
-                .withLoggingDisabled().build();
+    private static WindowStore<String, Outcome> opened(MockProcessorContext<Object, Object> context,
+                                                       StoreBuilder<WindowStore<String, Outcome>> builder) {
+        WindowStore<String, Outcome> store = builder.withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         return store;

@@ -1,11 +1,10 @@
 package io.tally.stream;
 
 import io.tally.ledger.RejectionCode;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,8 +37,8 @@ class RememberedTxIdsTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tally-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         context = new MockProcessorContext<>(props, new TaskId(0, 0), stateDir.toFile());
-        periods = store(TallyTopics.DEDUPE_STORE, RememberedTxIds.retention(HORIZON));
-        legacy = store(TallyTopics.LEGACY_DEDUPE_STORE, HORIZON);
+        periods = opened(TallyTopology.dedupePeriods(HORIZON));
+        legacy = opened(TallyTopology.legacyDedupe(HORIZON));
     }
 
     @AfterEach
@@ -48,11 +47,8 @@ class RememberedTxIdsTest {
         legacy.close();
     }
 
-    private WindowStore<String, Outcome> store(String name, Duration retention) {
-        WindowStore<String, Outcome> store = Stores.windowStoreBuilder(
-                        Stores.persistentWindowStore(name, retention, HORIZON, false), Serdes.String(),
-                        name.equals(TallyTopics.DEDUPE_STORE) ? TallyTopology.OUTCOME_SERDE : TallyTopology.LEGACY_OUTCOME_SERDE)
-                .withLoggingDisabled().build();
+    private WindowStore<String, Outcome> opened(StoreBuilder<WindowStore<String, Outcome>> builder) {
+        WindowStore<String, Outcome> store = builder.withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         return store;
