@@ -29,6 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the manager's limit is a backstop. A store may keep a few full memtables waiting for the flush
  * thread before its writes stop.
  *
+ * <p>With a total of 0 ({@code rocksdbMemoryBytes: 0}) it bounds nothing, and only keeps bloom
+ * filters on every level of the dedupe store, whose lookups mostly miss.
+ *
  * <p>The bound is RocksDB's, not a hard cap: the cache may go over it while readers pin blocks,
  * and memtables while flushes lag behind writes. When the stores are so many that their share
  * falls below {@link #MIN_WRITE_BUFFER}, their memtables together can reach the manager's limit
@@ -78,7 +81,17 @@ public final class BoundedRocksDB implements RocksDBConfigSetter {
 
     @Override
     public void setConfig(String storeName, Options options, Map<String, Object> configs) {
+        // Kafka Streams leaves the last level without bloom filters, for stores whose reads mostly
+        // find their key. Most transaction ids looked up are new: without a filter, each lookup
+        // read a data block of the last level (docs/BENCHMARKS.md, fifteenth round).
+        if (storeName.startsWith(TallyTopics.DEDUPE_STORE)) {
+            options.setOptimizeFiltersForHits(false);
+        }
         long total = Long.parseLong(String.valueOf(configs.getOrDefault(MEMORY_CONFIG, DEFAULT_TOTAL)));
+        if (total == 0) {
+            // rocksdbMemoryBytes: 0, RocksDB's own memory per store.
+            return;
+        }
         int stores = Integer.parseInt(String.valueOf(configs.getOrDefault(STORES_CONFIG, DEFAULT_STORES)));
         Shared shared = SHARED.computeIfAbsent(new Budget(total, stores), Shared::of);
         BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
@@ -91,12 +104,6 @@ public final class BoundedRocksDB implements RocksDBConfigSetter {
         options.setWriteBufferManager(shared.writeBuffers());
         options.setWriteBufferSize(shared.writeBuffer());
         options.setMaxWriteBufferNumber(WRITE_BUFFERS);
-        // Kafka Streams leaves the last level without bloom filters, for stores whose reads mostly
-        // find their key. Most transaction ids looked up are new: without a filter, each lookup
-        // read a data block of the last level (docs/BENCHMARKS.md, fifteenth round).
-        if (storeName.startsWith(TallyTopics.DEDUPE_STORE)) {
-            options.setOptimizeFiltersForHits(false);
-        }
     }
 
     @Override

@@ -44,9 +44,10 @@ public final class StreamsProperties {
         // cache already do. On the heap it weighs about twice what Kafka Streams counts: at
         // 64 MB it held 140 MB with a million records (docs/BENCHMARKS.md, "Memory and state").
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, RECORD_CACHE_BYTES);
+        // Installed even without a bound (0): it also keeps the dedupe store's bloom filters.
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
+        props.put(BoundedRocksDB.MEMORY_CONFIG, settings.rocksdbMemoryBytes());
         if (settings.rocksdbMemoryBytes() > 0) {
-            props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.class);
-            props.put(BoundedRocksDB.MEMORY_CONFIG, settings.rocksdbMemoryBytes());
             // As if this instance owned every task and its standbys: it does after the others fail.
             props.put(BoundedRocksDB.STORES_CONFIG,
                     partitions * BoundedRocksDB.WRITTEN_STORES_PER_TASK * (1 + settings.standbyReplicas()));

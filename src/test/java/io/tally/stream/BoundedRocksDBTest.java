@@ -41,15 +41,34 @@ class BoundedRocksDBTest {
         assertThat(filtersForHitsOnly(TallyTopics.RECORDS_STORE)).isTrue();
     }
 
+    @Test
+    void withoutABoundItOnlyKeepsTheDedupeStoresFilters() {
+        org.rocksdb.RocksDB.loadLibrary();
+        try (org.rocksdb.Options options = kafkaStreamsOptions()) {
+            new BoundedRocksDB().setConfig(TallyTopics.DEDUPE_STORE + ".1764892800000", options,
+                    java.util.Map.of(BoundedRocksDB.MEMORY_CONFIG, 0L));
+            assertThat(options.optimizeFiltersForHits()).isFalse();
+            assertThat(options.writeBufferSize()).as("Kafka Streams' memtable, unbounded").isEqualTo(16L * 1024 * 1024);
+            assertThat(options.maxWriteBufferNumber()).isEqualTo(3);
+        }
+    }
+
     /** Whether a store of this name is left with Kafka Streams' choice: no filters on the last level. */
     private static boolean filtersForHitsOnly(String storeName) {
-        try (org.rocksdb.Options options = new org.rocksdb.Options()) {
-            // As Kafka Streams hands the options to the config setter.
-            options.setTableFormatConfig(new org.rocksdb.BlockBasedTableConfig());
-            options.setOptimizeFiltersForHits(true);
+        try (org.rocksdb.Options options = kafkaStreamsOptions()) {
             new BoundedRocksDB().setConfig(storeName, options, java.util.Map.of());
             return options.optimizeFiltersForHits();
         }
+    }
+
+    /** Options as Kafka Streams hands them to the config setter (the parts it sets that matter here). */
+    private static org.rocksdb.Options kafkaStreamsOptions() {
+        org.rocksdb.Options options = new org.rocksdb.Options();
+        options.setTableFormatConfig(new org.rocksdb.BlockBasedTableConfig());
+        options.setOptimizeFiltersForHits(true);
+        options.setWriteBufferSize(16L * 1024 * 1024);
+        options.setMaxWriteBufferNumber(3);
+        return options;
     }
 
     @Test

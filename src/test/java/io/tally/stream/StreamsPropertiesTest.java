@@ -43,7 +43,9 @@ class StreamsPropertiesTest {
         assertThat(bounded.get(BoundedRocksDB.STORES_CONFIG)).as("12 partitions' written stores").isEqualTo(60);
         assertThat(of(Map.of("standbyReplicas", "1")).get(BoundedRocksDB.STORES_CONFIG)).as("and their standbys").isEqualTo(120);
         Properties unbounded = of(Map.of("rocksdbMemoryBytes", "0"));
-        assertThat(unbounded).doesNotContainKeys(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDB.MEMORY_CONFIG,
-                BoundedRocksDB.STORES_CONFIG);
+        assertThat(unbounded.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).as("for the dedupe store's filters")
+                .isEqualTo(BoundedRocksDB.class);
+        assertThat(unbounded.get(BoundedRocksDB.MEMORY_CONFIG)).isEqualTo(0L);
+        assertThat(unbounded).doesNotContainKeys(BoundedRocksDB.STORES_CONFIG);
     }
 }
