@@ -103,6 +103,7 @@ final class BenchCommand implements Callable<Integer> {
                 System.err.println("limit: a plain consumer reads and parses the same commands");
                 double limit = Workload.plainConsumerLimit(broker.bootstrapServers(), total, settings.maxCommandBytes());
                 long start = System.nanoTime();
+                long secondHalf;
                 try (Tally tally = Tally.start(settings)) {
                     GroupRun run = GroupRun.await(admin, settings.applicationId(), total, start,
                             new Progress("consolidate", total));
@@ -117,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
                     results.put("consolidateSeconds", round(run.seconds()));
                     results.put("consolidateCommandsPerSecond", run.overallPerSecond());
                     results.put("steadyCommandsPerSecond", run.steadyPerSecond());
-                    long secondHalf = run.secondHalfPerSecond();
+                    secondHalf = run.secondHalfPerSecond();
                     results.put("secondHalfCommandsPerSecond", secondHalf);
                     results.put("plainConsumerLimitPerSecond", Math.round(limit));
                     results.put("secondHalfShareOfLimit", share(secondHalf, limit));
@@ -153,7 +154,6 @@ final class BenchCommand implements Callable<Integer> {
                 // Kafka Streams' own floor, after Tally so Tally's figures compare with earlier runs:
                 // what share of the limit any design on Kafka Streams could reach here.
                 if (!noFloors) {
-                    long secondHalf = (Long) results.get("secondHalfCommandsPerSecond");
                     try {
                         for (StreamsFloor.Shape shape : StreamsFloor.Shape.values()) {
                             System.err.println("floor: Kafka Streams with Tally's settings, " + shape.label);

@@ -88,10 +88,13 @@ final class StreamsFloor {
         LongAdder parsed = new LongAdder();
         long start = System.nanoTime();
         GroupRun run;
-        try (KafkaStreams streams = new KafkaStreams(topology(shape, bench.maxCommandBytes(), parsed),
-                StreamsProperties.of(floor, bench.bootstrapServers(), null, partitions))) {
+        KafkaStreams streams = new KafkaStreams(topology(shape, bench.maxCommandBytes(), parsed),
+                StreamsProperties.of(floor, bench.bootstrapServers(), null, partitions));
+        try {
             streams.start();
             run = GroupRun.await(admin, shape.applicationId(), total, start, new Progress(shape.label, total));
+        } finally {
+            // Bounded also when the run fails: a stalled floor must not hold the bench forever.
             streams.close(CloseOptions.timeout(CLOSE_TIMEOUT));
         }
         if (parsed.sum() == 0) {

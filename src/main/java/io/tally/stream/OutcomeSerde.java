@@ -13,13 +13,12 @@ import java.nio.charset.StandardCharsets;
  * The dedupe periods' values in a few bytes ({@link RememberedTxIds}): every command carrying a
  * client transaction id remembers one outcome, and writing it as JSON cost a generator per command
  * (3% of the stream thread by profile). Layout: a version byte (1), then {@code A} and the sequence
- * as eight bytes, {@code R} and the rejection code's name in UTF-8, or {@code P}. A JSON value
- * (beginning with '{') is read too, as the store of earlier versions holds them. That store
- * ({@link TallyTopics#LEGACY_DEDUPE_STORE}) keeps its JSON, which those versions read.
+ * as eight bytes, {@code R} and the rejection code's name in UTF-8, or {@code P}. Only the periods
+ * hold this form: the store of earlier versions ({@link TallyTopics#LEGACY_DEDUPE_STORE}) keeps its
+ * JSON, which those versions read.
  */
 final class OutcomeSerde implements Serde<Outcome>, Serializer<Outcome>, Deserializer<Outcome> {
     private static final byte VERSION = 1;
-    private static final JsonSerde<Outcome> EARLIER = JsonSerde.of(Outcome.class);
 
     @Override
     public byte[] serialize(String topic, Outcome outcome) {
@@ -40,9 +39,6 @@ final class OutcomeSerde implements Serde<Outcome>, Serializer<Outcome>, Deseria
     public Outcome deserialize(String topic, byte[] data) {
         if (data == null) {
             return null;
-        }
-        if (data.length > 0 && data[0] == '{') {
-            return EARLIER.deserialize(topic, data);
         }
         if (data.length < 2 || data[0] != VERSION) {
             throw new SerializationException("an outcome in " + topic + " of unknown version or truncated");
@@ -67,6 +63,7 @@ final class OutcomeSerde implements Serde<Outcome>, Serializer<Outcome>, Deseria
         };
     }
 
+    // Serde, Serializer and Deserializer each default these: the class must choose.
     @Override
     public void configure(java.util.Map<String, ?> configs, boolean isKey) {
     }

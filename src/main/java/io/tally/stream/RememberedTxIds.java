@@ -1,6 +1,5 @@
 package io.tally.stream;
 
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -98,8 +97,7 @@ final class RememberedTxIds {
         Outcome latest = null;
         try (WindowStoreIterator<Outcome> seen = legacy.fetch(key, now - horizonMs, now)) {
             while (seen.hasNext()) {
-                KeyValue<Long, Outcome> next = seen.next();
-                latest = next.value;
+                latest = seen.next().value;
             }
         }
         return latest;

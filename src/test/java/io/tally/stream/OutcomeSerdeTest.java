@@ -27,11 +27,9 @@ class OutcomeSerdeTest {
     }
 
     @Test
-    void stillReadsOutcomesStoredAsJsonByEarlierVersions() {
-        assertThat(serde.deserialize("dedupe", json("{\"kind\":\"APPLIED\",\"sequence\":42,\"code\":null}")))
-                .isEqualTo(Outcome.applied(42));
-        assertThat(serde.deserialize("dedupe", json("{\"kind\":\"REJECTED\",\"sequence\":0,\"code\":\"DUPLICATE\"}")))
-                .isEqualTo(Outcome.rejected(RejectionCode.DUPLICATE));
+    void refusesJsonWhichOnlyTheStoreOfEarlierVersionsHolds() {
+        assertThatThrownBy(() -> serde.deserialize("dedupe", json("{\"kind\":\"APPLIED\",\"sequence\":42,\"code\":null}")))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("unknown version");
     }
 
     @Test
