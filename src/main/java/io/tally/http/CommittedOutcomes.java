@@ -76,7 +76,11 @@ final class CommittedOutcomes implements AutoCloseable {
         Map<String, Object> config = new java.util.HashMap<>(client);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+        // The broker answers a waiting read_committed fetch as soon as a commit's markers move the
+        // end it may read to, so the wait bounds only how often an idle reader asks: every 20 ms
+        // cost an idle instance 3% of a core in empty fetches, and answered no sooner under load
+        // (docs/BENCHMARKS.md, sixteenth round).
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         thread = new Thread(this::run, "tally-outcomes");
         thread.setDaemon(true);
