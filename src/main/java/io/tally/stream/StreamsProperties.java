@@ -67,12 +67,11 @@ public final class StreamsProperties {
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
                 (int) Math.min(Integer.MAX_VALUE, settings.commitInterval().toMillis()));
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 64 * 1024);
-        // Each command produced over HTTP would otherwise answer the stream's waiting fetch at once,
-        // one fetch (and one poll loop) per write; this batches writes arriving within 10 ms, which
-        // is small beside the commit that a sync write waits for anyway. The price: an idle stream
-        // thread sends a fetch every 10 ms rather than every 500 ms.
-        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), 64 * 1024);
-        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 10);
+        // The main consumer keeps Kafka's fetch defaults: the broker answers as soon as a command
+        // arrives, else after 500 ms. Waiting up to 10 ms for 64 KB saved fetches only while the REST
+        // producer sent each write alone; it lingers 5 ms now, and the wait made an idle stream
+        // thread fetch 100 times a second (7% of a core) and added ~5 ms to every sync write
+        // (docs/BENCHMARKS.md, sixteenth round).
         // A sync write held back by the spacing of prompt commits is committed by a punctuation,
         // which runs only between polls: an idle thread must not block in poll for longer.
         long spacing = settings.syncCommitSpacing().toMillis();

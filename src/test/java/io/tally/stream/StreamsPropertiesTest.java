@@ -22,8 +22,16 @@ class StreamsPropertiesTest {
                 .isEqualTo(20);
         assertThat(of(Map.of()).get(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG))).isEqualTo(64 * 1024);
         assertThat(of(Map.of()).get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100L);
-        assertThat(of(Map.of()).get(StreamsConfig.mainConsumerPrefix(
-                org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG))).isEqualTo(10);
+    }
+
+    @Test
+    void theMainConsumerFetchesWithKafkasDefaultsSoAnIdleThreadAsksTwiceASecond() {
+        Properties props = of(Map.of());
+        assertThat(props).doesNotContainKeys(
+                StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MIN_BYTES_CONFIG),
+                StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+                StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+                org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG);
     }
 
     @Test
