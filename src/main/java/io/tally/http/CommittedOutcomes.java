@@ -70,6 +70,7 @@ final class CommittedOutcomes implements AutoCloseable {
     private final Thread thread;
     private final CountDownLatch positioned = new CountDownLatch(1);
     private volatile boolean running = true;
+    private volatile String stopped;
 
     /** @param client the Kafka client configuration (servers and security) */
     CommittedOutcomes(Map<String, Object> client) {
@@ -131,16 +132,32 @@ final class CommittedOutcomes implements AutoCloseable {
             positioned.countDown();
             while (running) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    complete(record);
+                    try {
+                        complete(record);
+                    } catch (RuntimeException e) {
+                        // Anyone may produce to these topics: one value that does not read must not
+                        // stop the answers to every other write.
+                        LOG.warn("skipped an unreadable value on {}-{} at offset {} ({}); a sync write waiting on it "
+                                + "is answered when it times out", record.topic(), record.partition(), record.offset(), e.toString());
+                    }
                 }
             }
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
+            stopped = e.toString();
             LOG.error("stopped reading committed outcomes; sync writes will time out", e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * Why the reader stopped, or null while it reads (or was closed): once stopped, no sync write
+     * of this instance is answered before it times out.
+     */
+    String stopped() {
+        return stopped;
     }
 
     private void complete(ConsumerRecord<String, byte[]> record) {

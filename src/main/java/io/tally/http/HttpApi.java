@@ -458,8 +458,19 @@ public final class HttpApi implements AutoCloseable {
                 presented.getBytes(StandardCharsets.UTF_8), configured.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Up only while the outcome reader reads too: without it every sync write of this instance
+     * times out, so a stopped reader takes the instance out of service and, through liveness,
+     * has it restarted.
+     */
     private void health(Context ctx, boolean ok) {
-        ctx.status(ok ? 200 : 503).json(Map.of("state", streams == null ? "STARTING" : streams.state().name()));
+        String state = streams == null ? "STARTING" : streams.state().name();
+        String stopped = outcomes.stopped();
+        if (stopped == null) {
+            ctx.status(ok ? 200 : 503).json(Map.of("state", state));
+        } else {
+            ctx.status(503).json(Map.of("state", state, "outcomes", "stopped reading committed outcomes: " + stopped));
+        }
     }
 
     private void checkChanges(Context ctx) {
