@@ -63,11 +63,8 @@ class CommittedOutcomesReadingTest {
             CompletableFuture<CommittedOutcomes.Outcome> unreadable = outcomes.expect("tx-unreadable");
             CompletableFuture<CommittedOutcomes.Outcome> after = outcomes.expect("tx-after");
 
-            producer.send(new ProducerRecord<>(TallyTopics.REJECTIONS, "wallets/w1",
-                    "{\"txId\": \"tx-unreadable\", \"code\": \"NO_SUCH_CODE\"}".getBytes(StandardCharsets.UTF_8)));
-            producer.send(new ProducerRecord<>(TallyTopics.REJECTIONS, "wallets/w1",
-                    TallyTopology.REJECTION_SERDE.serialize(TallyTopics.REJECTIONS, rejection("tx-after"))));
-            producer.flush();
+            send(producer, TallyTopics.REJECTIONS, "{\"txId\": \"tx-unreadable\", \"code\": \"NO_SUCH_CODE\"}",
+                    TallyTopology.REJECTION_SERDE.serialize(TallyTopics.REJECTIONS, rejection("tx-after")));
 
             await().atMost(Duration.ofSeconds(30)).until(after::isDone);
             assertThat(after.join()).isInstanceOfSatisfying(CommittedOutcomes.Refused.class,
@@ -85,17 +82,21 @@ class CommittedOutcomesReadingTest {
             outcomes.watch(watched::add);
             CompletableFuture<CommittedOutcomes.Outcome> after = outcomes.expect("tx-watched");
 
-            producer.send(new ProducerRecord<>(TallyTopics.TRANSACTIONS, "wallets/w1",
-                    "{\"txId\": \"tx-broken\", \"amount\": \"not a number\"}".getBytes(StandardCharsets.UTF_8)));
-            producer.send(new ProducerRecord<>(TallyTopics.TRANSACTIONS, "wallets/w1",
-                    TallyTopology.TRANSACTION_SERDE.serialize(TallyTopics.TRANSACTIONS, transaction("tx-watched"))));
-            producer.flush();
+            send(producer, TallyTopics.TRANSACTIONS, "{\"txId\": \"tx-broken\", \"amount\": \"not a number\"}",
+                    TallyTopology.TRANSACTION_SERDE.serialize(TallyTopics.TRANSACTIONS, transaction("tx-watched")));
 
             await().atMost(Duration.ofSeconds(30)).until(after::isDone);
             assertThat(after.join()).isInstanceOf(CommittedOutcomes.Applied.class);
             assertThat(watched).extracting(Transaction::txId).containsExactly("tx-watched");
             assertThat(outcomes.stopped()).isNull();
         }
+    }
+
+    /** Writes a value that does not read, then a valid one, to the same partition. */
+    private static void send(KafkaProducer<String, byte[]> producer, String topic, String unreadable, byte[] valid) {
+        producer.send(new ProducerRecord<>(topic, "wallets/w1", unreadable.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topic, "wallets/w1", valid));
+        producer.flush();
     }
 
     private static KafkaProducer<String, byte[]> producer() {
