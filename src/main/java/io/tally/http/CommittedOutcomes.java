@@ -148,13 +148,18 @@ final class CommittedOutcomes implements AutoCloseable {
             stopped = e.toString();
             LOG.error("stopped reading committed outcomes; sync writes will time out", e);
         } finally {
+            if (running && stopped == null) {
+                // An Error (from a watcher, say) ends the thread past the catch above.
+                stopped = "the reading thread ended unexpectedly";
+                LOG.error("stopped reading committed outcomes; sync writes will time out");
+            }
             consumer.close(Duration.ofSeconds(5));
         }
     }
 
     /**
-     * Why the reader stopped, or null while it reads (or was closed): once stopped, no sync write
-     * of this instance is answered before it times out.
+     * Why the reader stopped, or null while it reads or after {@link #close()}: once stopped, no
+     * sync write of this instance is answered before it times out.
      */
     String stopped() {
         return stopped;

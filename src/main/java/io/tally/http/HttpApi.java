@@ -230,8 +230,8 @@ public final class HttpApi implements AutoCloseable {
 
     private void routes() {
         app.get("/health/live", ctx -> health(ctx, streams == null
-                || streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED));
-        app.get("/health/ready", ctx -> health(ctx, streams != null && streams.state() == KafkaStreams.State.RUNNING));
+                || streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED, false));
+        app.get("/health/ready", ctx -> health(ctx, streams != null && streams.state() == KafkaStreams.State.RUNNING, true));
         app.get("/openapi.json", this::openApi);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         // One before-handler for every path, which looks at the path itself: Javalin matches each
@@ -459,17 +459,19 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /**
-     * Up only while the outcome reader reads too: without it every sync write of this instance
-     * times out, so a stopped reader takes the instance out of service and, through liveness,
-     * has it restarted.
+     * Readiness also needs the outcome reader: without it every sync write of this instance times
+     * out, so a stopped reader takes the instance out of service. Liveness does not: a cause shared
+     * by every instance (an ACL on the outcome topics, say) would otherwise restart them all in a
+     * loop and stop consolidation too.
      */
-    private void health(Context ctx, boolean ok) {
+    private void health(Context ctx, boolean ok, boolean needsOutcomes) {
         String state = streams == null ? "STARTING" : streams.state().name();
         String stopped = outcomes.stopped();
         if (stopped == null) {
             ctx.status(ok ? 200 : 503).json(Map.of("state", state));
         } else {
-            ctx.status(503).json(Map.of("state", state, "outcomes", "stopped reading committed outcomes: " + stopped));
+            ctx.status(ok && !needsOutcomes ? 200 : 503)
+                    .json(Map.of("state", state, "outcomes", "stopped reading committed outcomes: " + stopped));
         }
     }
 

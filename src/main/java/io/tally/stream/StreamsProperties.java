@@ -70,8 +70,8 @@ public final class StreamsProperties {
         // The main consumer keeps Kafka's fetch defaults: the broker answers as soon as a command
         // arrives, else after 500 ms. Waiting up to 10 ms for 64 KB saved fetches only while the REST
         // producer sent each write alone; it lingers 5 ms now, and the wait made an idle stream
-        // thread fetch 100 times a second (7% of a core) and added ~5 ms to every sync write
-        // (docs/BENCHMARKS.md, sixteenth round).
+        // thread fetch 100 times a second (4–7% of a core) and added 4–8 ms to the median sync write
+        // at 500 writes/s (docs/BENCHMARKS.md, sixteenth round).
         // A sync write held back by the spacing of prompt commits is committed by a punctuation,
         // which runs only between polls: an idle thread must not block in poll for longer.
         long spacing = settings.syncCommitSpacing().toMillis();

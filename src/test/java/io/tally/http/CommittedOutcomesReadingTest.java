@@ -92,6 +92,26 @@ class CommittedOutcomesReadingTest {
         }
     }
 
+    @Test
+    void saysWhyItStoppedWhenItsThreadEndsAndNothingAfterAClose() {
+        CommittedOutcomes closed = new CommittedOutcomes(Map.of("bootstrap.servers", broker.bootstrapServers()));
+        closed.close();
+        assertThat(closed.stopped()).as("closed, not stopped").isNull();
+
+        try (CommittedOutcomes outcomes = new CommittedOutcomes(Map.of("bootstrap.servers", broker.bootstrapServers()));
+             KafkaProducer<String, byte[]> producer = producer()) {
+            outcomes.watch(transaction -> {
+                throw new StackOverflowError("a watcher past saving");
+            });
+            producer.send(new ProducerRecord<>(TallyTopics.TRANSACTIONS, "wallets/w1",
+                    TallyTopology.TRANSACTION_SERDE.serialize(TallyTopics.TRANSACTIONS, transaction("tx-fatal"))));
+            producer.flush();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> outcomes.stopped() != null);
+            assertThat(outcomes.stopped()).isEqualTo("the reading thread ended unexpectedly");
+        }
+    }
+
     /** Writes a value that does not read, then a valid one, to the same partition. */
     private static void send(KafkaProducer<String, byte[]> producer, String topic, String unreadable, byte[] valid) {
         producer.send(new ProducerRecord<>(topic, "wallets/w1", unreadable.getBytes(StandardCharsets.UTF_8)));
