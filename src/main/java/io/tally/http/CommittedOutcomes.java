@@ -79,7 +79,7 @@ final class CommittedOutcomes implements AutoCloseable {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // The broker answers a waiting read_committed fetch as soon as a commit's markers move the
         // end it may read to, so the wait bounds only how often an idle reader asks: every 20 ms
-        // cost an idle instance 3% of a core in empty fetches, and answered no sooner under load
+        // cost an idle instance 2–4% of a core in empty fetches, and answered no sooner under load
         // (docs/BENCHMARKS.md, sixteenth round).
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
