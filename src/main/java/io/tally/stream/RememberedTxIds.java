@@ -94,12 +94,12 @@ final class RememberedTxIds {
     }
 
     private Outcome legacyLatest(String key, long now) {
-        Outcome latest = null;
+        Outcome last = null;
         try (WindowStoreIterator<Outcome> seen = legacy.fetch(key, now - horizonMs, now)) {
             while (seen.hasNext()) {
-                latest = seen.next().value;
+                last = seen.next().value;
             }
         }
-        return latest;
+        return last;
     }
 }
