@@ -105,7 +105,7 @@ final class HttpBench {
             results.put("httpSyncWriteP99Ms_" + rate, writes.latencies().percentileMs(99));
             results.put("httpSyncWriteP999Ms_" + rate, writes.latencies().percentileMs(99.9));
             results.put("httpSyncWriteMaxMs_" + rate, writes.latencies().maxMs());
-            results.put("httpSyncWriteP99MsPer" + HttpLoad.WINDOW.toSeconds() + "s_" + rate, writes.p99MsPerWindow());
+            results.put("httpSyncWriteP99MsPer" + load.window().toSeconds() + "s_" + rate, writes.p99MsPerWindow());
             results.put("httpSyncWriteWaitedForConnection_" + rate, writes.waitedForConnection());
             if (writes.waitedForConnection() > 0) {
                 System.err.printf("http: at %d/s, %,d writes found every connection to their instance busy and waited for "

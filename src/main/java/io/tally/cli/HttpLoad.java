@@ -72,18 +72,26 @@ final class HttpLoad implements AutoCloseable {
     /** Sent as {@code Authorization: Bearer} with every request; null sends none. */
     private final String token;
     private final int connections;
+    private final Duration window;
 
     HttpLoad() {
-        this(null, CONNECTIONS);
+        this(null, CONNECTIONS, WINDOW);
     }
 
-    /** @param connections the most connections open to each server at once */
-    HttpLoad(String token, int connections) {
+    /**
+     * @param connections the most connections open to each server at once
+     * @param window      the width of the windows an open loop's p99 is also given for, whole seconds
+     */
+    HttpLoad(String token, int connections, Duration window) {
         if (connections < 1) {
             throw new IllegalArgumentException("connections must be at least 1, got " + connections);
         }
+        if (window.toSeconds() < 1 || window.toMillis() % 1000 != 0) {
+            throw new IllegalArgumentException("the window must be whole seconds, at least 1, got " + window);
+        }
         this.token = token == null || token.isBlank() ? null : "Bearer " + token;
         this.connections = connections;
+        this.window = window;
         QueuedThreadPool threads = new QueuedThreadPool(32, 2);
         threads.setName("tally-bench-client");
         threads.setDaemon(true);
@@ -112,6 +120,11 @@ final class HttpLoad implements AutoCloseable {
         }
     }
 
+    /** The width of the windows an open loop's p99 is also given for. */
+    Duration window() {
+        return window;
+    }
+
     /** A request of the load: a GET when {@code body} is null, else a POST of that JSON. */
     record Request(URI uri, byte[] body) {
         static Request get(URI uri) {
@@ -134,7 +147,10 @@ final class HttpLoad implements AutoCloseable {
                    List<Double> p99MsPerWindow, long waitedForConnection) {
     }
 
-    /** The width of the windows an open loop's p99 is also given for, by scheduled time: transients show. */
+    /**
+     * The width of the windows an open loop's p99 is also given for by default, by scheduled time:
+     * transients show.
+     */
     static final Duration WINDOW = Duration.ofSeconds(10);
 
     /**
@@ -215,7 +231,7 @@ final class HttpLoad implements AutoCloseable {
         progress.done();
         double seconds = Math.max(1e-9, (lastAnswer.get() - start) / 1e9);
         List<Double> windows = new ArrayList<>();
-        int perWindow = (int) Math.max(1, rate * WINDOW.toMillis() / 1000);
+        int perWindow = (int) Math.max(1, rate * window.toMillis() / 1000);
         for (int from = 0; from < total; from += perWindow) {
             windows.add(answered(nanos, from, Math.min(total, from + perWindow)).percentileMs(99));
         }

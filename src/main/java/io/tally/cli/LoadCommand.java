@@ -70,6 +70,10 @@ final class LoadCommand implements Callable<Integer> {
             + "for one, and is counted (httpSyncWriteWaitedForConnection).")
     int connections;
 
+    @Option(names = "--window-seconds", defaultValue = "10", description = "Each rate's p99 is also given for every "
+            + "window of this many seconds, by scheduled time (default ${DEFAULT-VALUE}); 1 shows each second.")
+    int windowSeconds;
+
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
@@ -77,9 +81,9 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<URI> bases = bases();
         if (rates.isEmpty() || rates.stream().anyMatch(rate -> rate <= 0) || seconds < 1 || warmUpSeconds < 0
-                || records < 1 || connections < 1) {
+                || records < 1 || connections < 1 || windowSeconds < 1) {
             throw new ParameterException(spec.commandLine(), "--rates takes positive rates, --seconds at least 1, "
-                    + "--warm-up-seconds at least 0, --records and --connections at least 1");
+                    + "--warm-up-seconds at least 0, --records, --connections and --window-seconds at least 1");
         }
         if (!RecordKey.validResource(resource) || !RecordKey.validField(field)) {
             throw new ParameterException(spec.commandLine(), "--resource and --field must be a resource and a field name "
@@ -88,7 +92,7 @@ final class LoadCommand implements Callable<Integer> {
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("instances", bases.size());
         results.put("records", records);
-        try (HttpLoad load = new HttpLoad(token, connections)) {
+        try (HttpLoad load = new HttpLoad(token, connections, Duration.ofSeconds(windowSeconds))) {
             HttpLoad.Outcome created = load.closedLoop(CREATE_CONCURRENCY, records, i -> HttpLoad.Request.postJson(
                     URI.create(bases.get(i % bases.size()) + recordPath(i)), "{}"), new Progress("create", records));
             Map<String, Long> refused = new LinkedHashMap<>(created.errors());

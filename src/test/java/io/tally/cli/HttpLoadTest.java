@@ -70,6 +70,35 @@ class HttpLoadTest {
     }
 
     @Test
+    void givesTheP99OfEachWindowOfScheduledTimeItIsAskedFor() throws InterruptedException {
+        // The server holds the requests of the second second until the last one is scheduled, so the
+        // second window's p99 is at least the time that takes; the first window's are answered at once.
+        CountDownLatch lastScheduled = new CountDownLatch(1);
+        server.createContext("/later", exchange -> {
+            try {
+                lastScheduled.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answer(exchange, 200, "{}");
+        });
+        HttpLoad.Outcome outcome;
+        try (HttpLoad load = new HttpLoad(null, HttpLoad.CONNECTIONS, Duration.ofSeconds(1))) {
+            outcome = load.openLoop(50, Duration.ofSeconds(2), i -> {
+                if (i == 99) {
+                    lastScheduled.countDown();
+                }
+                return HttpLoad.Request.postJson(base.resolve(i < 50 ? "/ok" : "/later"), BODY);
+            }, quiet(100));
+        }
+
+        assertThat(outcome.errors()).isEmpty();
+        assertThat(outcome.p99MsPerWindow()).hasSize(2);
+        assertThat(outcome.p99MsPerWindow().get(1)).as("the second's first request waited for its last to be scheduled")
+                .isGreaterThanOrEqualTo(900.0).isGreaterThan(outcome.p99MsPerWindow().get(0));
+    }
+
+    @Test
     void writesThatFindEveryConnectionBusyAreCountedAndSentWhenOneIsFree() throws InterruptedException {
         // The server holds the first ten requests until the tenth is scheduled: the first four take
         // the four connections, and the six after them find all four busy. The forty after those
@@ -86,7 +115,7 @@ class HttpLoadTest {
         });
         int total = 50;
         HttpLoad.Outcome outcome;
-        try (HttpLoad load = new HttpLoad(null, 4)) {
+        try (HttpLoad load = new HttpLoad(null, 4, HttpLoad.WINDOW)) {
             outcome = load.openLoop(total / 2, Duration.ofSeconds(2), i -> {
                 if (i == held - 1) {
                     lastHeldScheduled.countDown();

@@ -78,7 +78,7 @@ class CliOverHttpIntegrationTest {
     void loadOffersSyncWritesToTheRunningServiceAndEachAppliesOnce() throws Exception {
         Path results = dir.resolve("load.json");
         Run load = tally("load", "--url", url + "," + url, "--records", "3", "--rates", "40", "--seconds", "2",
-                "--warm-up-seconds", "0", "--json", results.toString());
+                "--warm-up-seconds", "0", "--window-seconds", "1", "--json", results.toString());
 
         assertThat(load.code()).as(load.err()).isZero();
         JsonNode figures = Json.MAPPER.readTree(results.toFile());
@@ -86,6 +86,7 @@ class CliOverHttpIntegrationTest {
         assertThat(figures.get("httpSyncWriteErrors_40").size()).isZero();
         assertThat(figures.get("httpReadErrors").size()).isZero();
         assertThat(figures.get("httpSyncWriteP99Ms_40").asDouble()).isPositive();
+        assertThat(figures.get("httpSyncWriteP99MsPer1s_40")).as("a p99 for each of the two seconds").hasSize(2);
         assertThat(figures.get("httpSyncWriteWaitedForConnection_40").asLong()).as("40/s never needs 1,024 connections")
                 .isZero();
         assertThat(load.out()).contains("httpSyncWriteP50Ms_40");
@@ -107,6 +108,7 @@ class CliOverHttpIntegrationTest {
         assertThat(tally("load", "--url", "ftp://example", "--seconds", "1").code()).isEqualTo(2);
         assertThat(tally("load", "--url", url, "--rates", "0").code()).isEqualTo(2);
         assertThat(tally("load", "--url", url, "--connections", "0").code()).isEqualTo(2);
+        assertThat(tally("load", "--url", url, "--window-seconds", "0").code()).isEqualTo(2);
         Run unknown = tally("load", "--url", url, "--resource", "nothing", "--records", "1", "--seconds", "1",
                 "--warm-up-seconds", "0");
         assertThat(unknown.code()).isEqualTo(1);
