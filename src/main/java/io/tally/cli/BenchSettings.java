@@ -13,7 +13,8 @@ final class BenchSettings {
 
     static Settings forBench(Settings base, String bootstrap, Path work, int partitions) {
         return of(base, bootstrap, work.resolve("kafka"), "tally-bench", work.resolve("state"), partitions,
-                new HttpSettings(false, "127.0.0.1", 0, "", base.http().syncTimeout(), base.http().maxBodyBytes()));
+                new HttpSettings(false, "127.0.0.1", 0, "", base.http().syncTimeout(), base.http().maxBodyBytes())
+                        .withMaxThreads(base.http().maxThreads()));
     }
 
     /** The bench's Streams settings for another application ({@link StreamsFloor}), with its own id and state. */
@@ -25,7 +26,8 @@ final class BenchSettings {
     /** The same benchmark instance with its REST API on a free port of 127.0.0.1, keeping its state in {@code stateDir}. */
     static Settings withRestApi(Settings bench, Path stateDir) {
         return of(bench, bench.bootstrapServers(), bench.dataDir(), bench.applicationId(), stateDir, bench.topicPartitions(),
-                new HttpSettings(true, "127.0.0.1", 0, "", bench.http().syncTimeout(), bench.http().maxBodyBytes()));
+                new HttpSettings(true, "127.0.0.1", 0, "", bench.http().syncTimeout(), bench.http().maxBodyBytes())
+                        .withMaxThreads(bench.http().maxThreads()));
     }
 
     private static Settings of(Settings base, String bootstrap, Path dataDir, String applicationId, Path stateDir,

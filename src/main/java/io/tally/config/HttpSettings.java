@@ -16,17 +16,28 @@ import java.time.Duration;
  * @param maxBodyBytes the largest request body accepted
  * @param readToken    the bearer token reads must carry (empty: reads are open); the write token reads too
  * @param writeToken   the bearer token writes must carry (empty: writes are open)
+ * @param maxThreads   the most threads the server runs requests on; requests past them wait in
+ *                     its queue. A sync write holds none while it waits for its commit; a forwarded
+ *                     read, a fan-out query and a read-your-writes wait each hold one until answered
  */
 public record HttpSettings(boolean enabled, String host, int port, String advertisedHost, Duration syncTimeout,
-                           int maxBodyBytes, String readToken, String writeToken) {
+                           int maxBodyBytes, String readToken, String writeToken, int maxThreads) {
+    /** Javalin's own default, kept as Tally's. */
+    public static final int DEFAULT_MAX_THREADS = 250;
+    /** Fewer leaves Jetty too few for its acceptor, selector and reserved threads on a larger machine. */
+    public static final int LEAST_MAX_THREADS = 8;
 
     /** The same API without bearer tokens. */
     public HttpSettings(boolean enabled, String host, int port, String advertisedHost, Duration syncTimeout,
                         int maxBodyBytes) {
-        this(enabled, host, port, advertisedHost, syncTimeout, maxBodyBytes, "", "");
+        this(enabled, host, port, advertisedHost, syncTimeout, maxBodyBytes, "", "", DEFAULT_MAX_THREADS);
     }
 
     public HttpSettings withTokens(String read, String write) {
-        return new HttpSettings(enabled, host, port, advertisedHost, syncTimeout, maxBodyBytes, read, write);
+        return new HttpSettings(enabled, host, port, advertisedHost, syncTimeout, maxBodyBytes, read, write, maxThreads);
+    }
+
+    public HttpSettings withMaxThreads(int threads) {
+        return new HttpSettings(enabled, host, port, advertisedHost, syncTimeout, maxBodyBytes, readToken, writeToken, threads);
     }
 }

@@ -37,7 +37,7 @@ final class SettingsParser {
             "rocksdbMemoryBytes");
     private static final Set<String> RESOURCE_KEYS = Set.of("createOnFirstUse", "consistency", "fields", "zone", "analytics");
     private static final Set<String> HTTP_KEYS = Set.of("enabled", "host", "port", "advertisedHost", "syncTimeout",
-            "maxBodyBytes", "readToken", "writeToken");
+            "maxBodyBytes", "readToken", "writeToken", "maxThreads");
     private static final Set<String> ANALYTICS_KEYS = Set.of("enabled", "zone", "retention", "purgeInterval");
     private static final Set<String> FIELD_KEYS = Set.of("scale", "minimum", "maximum", "initial", "reducer");
     private static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
@@ -145,7 +145,8 @@ final class SettingsParser {
                 // below 100 ms not even an idle instance answers within it (every write would be a 503).
                 duration("http.syncTimeout", text("http.syncTimeout", tree.get("syncTimeout")), Duration.ofMillis(100)),
                 integer("http", tree, "maxBodyBytes", 256, 16 * 1024 * 1024),
-                token("http.readToken", tree.get("readToken")), token("http.writeToken", tree.get("writeToken")));
+                token("http.readToken", tree.get("readToken")), token("http.writeToken", tree.get("writeToken")),
+                integer("http", tree, "maxThreads", HttpSettings.LEAST_MAX_THREADS, 10_000));
     }
 
     private static AnalyticsSettings analytics(Map<String, Object> tree, Map<String, Object> resources) {

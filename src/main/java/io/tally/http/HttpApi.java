@@ -29,6 +29,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.StatisticsHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +59,9 @@ public final class HttpApi implements AutoCloseable {
     private static final int ACCEPT_QUEUE = 1024;
     /** Characters of header fields each connection caches (Jetty's default 1,024 costs 96 KB a connection; this, 24 KB). */
     private static final int HEADER_CACHE_CHARS = 256;
+    /** Server threads kept even when idle, as Javalin keeps. */
+    private static final int MIN_SERVER_THREADS = 8;
+    private static final int SERVER_THREAD_IDLE_MS = 60_000;
     /** Beyond {@code http.syncTimeout}, how long a stopping server waits for the last answers to be written. */
     private static final long STOP_MARGIN_MS = 2_000;
     private final KafkaProducer<String, byte[]> producer;
@@ -116,6 +120,11 @@ public final class HttpApi implements AutoCloseable {
         this.forwarder = new Forwarder(http.readToken());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
+            // Javalin's pool, with its name and idle timeout, bounded by http.maxThreads.
+            QueuedThreadPool threads = new QueuedThreadPool(http.maxThreads(),
+                    Math.min(MIN_SERVER_THREADS, http.maxThreads()), SERVER_THREAD_IDLE_MS);
+            threads.setName("JettyServerThreadPool");
+            config.jetty.threadPool = threads;
             config.http.maxRequestSize = http.maxBodyBytes();
             // Javalin copies each answer to Jetty through a new buffer of this size (by default
             // Jetty's 32 KB output buffer): at 2,000 writes/s that was 17% of everything the

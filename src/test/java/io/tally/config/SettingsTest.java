@@ -204,4 +204,17 @@ class SettingsTest {
         assertThatThrownBy(() -> SettingsLoader.fromMap(Map.of("kafkaPropertiesFile", properties.toString())))
                 .isInstanceOf(SettingsException.class).hasMessageContaining("producer.transaction.timeout.ms");
     }
+
+    @Test
+    void theServersThreadsAreJavalinsByDefaultAndBoundedWhenSet() {
+        assertThat(SettingsLoader.fromMap(Map.of()).http().maxThreads()).isEqualTo(250);
+        assertThat(SettingsLoader.load(null, Map.of("TALLY_HTTP_MAX_THREADS", "16"), Map.of()).http().maxThreads())
+                .isEqualTo(16);
+        assertThat(SettingsLoader.fromMap(Map.of("http", Map.of("maxThreads", 16))).http().withTokens("", "").maxThreads())
+                .as("kept with the tokens").isEqualTo(16);
+        assertThatThrownBy(() -> SettingsLoader.load(null, Map.of("TALLY_HTTP_MAX_THREADS", "4"), Map.of()))
+                .isInstanceOf(SettingsException.class).hasMessageStartingWith("http.maxThreads: must be between 8 and 10000");
+        assertThatThrownBy(() -> SettingsLoader.load(null, Map.of("TALLY_HTTP_MAX_THREADS", "many"), Map.of()))
+                .isInstanceOf(SettingsException.class).hasMessageStartingWith("http.maxThreads: must be a whole number");
+    }
 }

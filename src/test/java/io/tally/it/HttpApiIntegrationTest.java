@@ -42,6 +42,8 @@ import static org.awaitility.Awaitility.await;
 /** The REST API of one instance on a real broker: sync and async writes, reads, analytics, and bad input that produces nothing. */
 class HttpApiIntegrationTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** http.maxThreads of the instance under test: every test here runs within it. */
+    private static final int SERVER_THREADS = 24;
 
     @TempDir
     static Path dir;
@@ -59,7 +61,7 @@ class HttpApiIntegrationTest {
                         "fields", Map.of("stats.clicks", Map.of(), "stats.views", Map.of())));
         Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state"), "tally-http-it", 4,
                         Map.of("resources", resources))
-                .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(20), 4096));
+                .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(20), 4096).withMaxThreads(SERVER_THREADS));
         tally = Tally.start(settings);
         base = "http://127.0.0.1:" + tally.httpPort();
         await().atMost(Duration.ofSeconds(90)).until(() -> call("GET", "/health/ready", null, Map.of()).statusCode() == 200);
@@ -459,6 +461,7 @@ class HttpApiIntegrationTest {
                     .containsPattern("kafka_producer_record_queue_time_avg\\{client_id=\"producer-[0-9]+\"")
                     .containsPattern("kafka_consumer_fetch_manager_fetch_latency_avg\\{client_id=\"consumer-[^\"]+\"")
                     .contains("jvm_memory_used_bytes")
+                    .containsPattern("jetty_threads_config_max(\\{[^}]*})? " + SERVER_THREADS + "\\.0")
                     .containsPattern("tally_analytics_unreadable_skipped_total(\\{[^}]*})? 0");
         });
     }
