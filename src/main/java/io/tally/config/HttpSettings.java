@@ -24,7 +24,7 @@ public record HttpSettings(boolean enabled, String host, int port, String advert
                            int maxBodyBytes, String readToken, String writeToken, int maxThreads) {
     /** Javalin's own default, kept as Tally's. */
     public static final int DEFAULT_MAX_THREADS = 250;
-    /** Fewer leaves Jetty too few for its acceptor, selector and reserved threads on a larger machine. */
+    /** The pool also runs Jetty's acceptor and selector threads (one or more each): fewer leaves few for requests. */
     public static final int LEAST_MAX_THREADS = 8;
 
     /** The same API without bearer tokens. */
