@@ -6,6 +6,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.javalin.util.ConcurrencyUtil;
 import io.tally.analytics.AnalyticsQueries;
 import io.tally.config.HttpSettings;
 import io.tally.config.Settings;
@@ -29,7 +30,6 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.StatisticsHandler;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,7 +61,6 @@ public final class HttpApi implements AutoCloseable {
     private static final int HEADER_CACHE_CHARS = 256;
     /** Server threads kept even when idle, as Javalin keeps. */
     private static final int MIN_SERVER_THREADS = 8;
-    private static final int SERVER_THREAD_IDLE_MS = 60_000;
     /** Beyond {@code http.syncTimeout}, how long a stopping server waits for the last answers to be written. */
     private static final long STOP_MARGIN_MS = 2_000;
     private final KafkaProducer<String, byte[]> producer;
@@ -120,11 +119,9 @@ public final class HttpApi implements AutoCloseable {
         this.forwarder = new Forwarder(http.readToken());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            // Javalin's pool, with its name and idle timeout, bounded by http.maxThreads.
-            QueuedThreadPool threads = new QueuedThreadPool(http.maxThreads(),
-                    Math.min(MIN_SERVER_THREADS, http.maxThreads()), SERVER_THREAD_IDLE_MS);
-            threads.setName("JettyServerThreadPool");
-            config.jetty.threadPool = threads;
+            // The pool Javalin would make, bounded by http.maxThreads.
+            config.jetty.threadPool = ConcurrencyUtil.jettyThreadPool("JettyServerThreadPool",
+                    Math.min(MIN_SERVER_THREADS, http.maxThreads()), http.maxThreads(), false);
             config.http.maxRequestSize = http.maxBodyBytes();
             // Javalin copies each answer to Jetty through a new buffer of this size (by default
             // Jetty's 32 KB output buffer): at 2,000 writes/s that was 17% of everything the
