@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 
 /**
@@ -59,12 +61,8 @@ final class ClusterPartialStores implements PartialStores {
             read.add(partition);
             entries.forEach(entry -> each.accept(entry.getKey(), entry.getValue()));
         });
-        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            if (instance.hostInfo().equals(self) || instance.topicPartitions().isEmpty()) {
-                continue;
-            }
-            JsonNode answer = forwarder.getJson(instance.hostInfo(), "/internal/v1/partials?from=" + encode(from)
-                    + "&to=" + encode(to));
+        for (JsonNode answer : answer(forwarder.askOthers(streams, self, "/internal/v1/partials?from=" + encode(from)
+                + "&to=" + encode(to)))) {
             Iterator<Map.Entry<String, JsonNode>> partitions = answer.path("partitions").fields();
             while (partitions.hasNext()) {
                 Map.Entry<String, JsonNode> partition = partitions.next();
@@ -133,14 +131,15 @@ final class ClusterPartialStores implements PartialStores {
         return new Partition() {
             @Override
             public byte[] get(String key) {
-                JsonNode answer = forwarder.getJson(host, "/internal/v1/partial?partition=" + partition + "&key=" + encode(key));
+                JsonNode answer = answer(forwarder.getJson(host, "/internal/v1/partial?partition=" + partition
+                        + "&key=" + encode(key)));
                 return answer.path("value").isTextual() ? Base64.getDecoder().decode(answer.get("value").asText()) : null;
             }
 
             @Override
             public void range(String from, String to, BiConsumer<String, byte[]> each) {
-                JsonNode answer = forwarder.getJson(host, "/internal/v1/partials?from=" + encode(from) + "&to=" + encode(to)
-                        + "&partition=" + partition);
+                JsonNode answer = answer(forwarder.getJson(host, "/internal/v1/partials?from=" + encode(from)
+                        + "&to=" + encode(to) + "&partition=" + partition));
                 JsonNode entries = answer.path("partitions").path(String.valueOf(partition));
                 if (!entries.isArray()) {
                     throw new IncompleteException("partition " + partition + " was not read at " + host.host() + ":"
@@ -149,6 +148,21 @@ final class ClusterPartialStores implements PartialStores {
                 entries(entries, each);
             }
         };
+    }
+
+    /**
+     * Waits for another instance's answer: analytics queries are synchronous, and run on their own
+     * threads ({@link HttpApi}'s queries pool), not the server's.
+     */
+    private static <T> T answer(CompletableFuture<T> asked) {
+        try {
+            return asked.join();
+        } catch (CompletionException e) {
+            if (HttpApi.unwrap(e) instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     /** A partition's entries as the internal API sends them: {@code [key, base64 value]} pairs. */

@@ -7,15 +7,16 @@ import io.tally.stream.AppliedOffsets;
 import io.tally.stream.Json;
 import io.tally.stream.LocalStores;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code GET /v1/consistency}: how far the deployment is from consistent. Per partition, the
@@ -42,13 +43,26 @@ final class ConsistencyHandler {
         this.forwarder = forwarder;
     }
 
+    /** Answers once Kafka has given the lag and every other instance its share, without holding a server thread meanwhile. */
     void report(Context ctx) {
         Instant now = Instant.now();
+        String state = streams.state().name();
+        LocalStores.Unsettled mine = local.unsettled();
+        CompletableFuture<Map<Integer, Long>> lags = progress.lagByPartition();
+        CompletableFuture<List<JsonNode>> theirs = forwarder.askOthers(streams, self, "/internal/v1/unsettled");
+        ctx.future(() -> lags.thenCombine(theirs, (lag, others) -> {
+            ctx.json(answer(now, state, lag, mine, others));
+            return null;
+        }));
+    }
+
+    private ObjectNode answer(Instant now, String state, Map<Integer, Long> lags, LocalStores.Unsettled mine,
+                              List<JsonNode> others) {
         ObjectNode answer = Json.MAPPER.createObjectNode();
-        answer.put("state", streams.state().name());
+        answer.put("state", state);
         ObjectNode partitions = answer.putObject("partitions");
         long totalLag = 0;
-        for (Map.Entry<Integer, Long> lag : progress.lagByPartition().entrySet()) {
+        for (Map.Entry<Integer, Long> lag : lags.entrySet()) {
             ObjectNode partition = partitions.putObject(String.valueOf(lag.getKey()));
             partition.put("lag", lag.getValue());
             long here = applied.applied(lag.getKey());
@@ -59,20 +73,11 @@ final class ConsistencyHandler {
         }
         answer.put("lag", totalLag);
 
-        long pending = 0;
-        Instant oldestPending = null;
-        Map<String, Instant> debited = new HashMap<>();
-        Set<String> settled = new HashSet<>();
-        LocalStores.Unsettled mine = local.unsettled();
-        pending += mine.pending();
-        oldestPending = earlier(oldestPending, mine.oldestPending());
-        debited.putAll(mine.debited());
-        settled.addAll(mine.settled());
-        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            if (instance.hostInfo().equals(self) || instance.topicPartitions().isEmpty()) {
-                continue;
-            }
-            JsonNode theirs = forwarder.getJson(instance.hostInfo(), "/internal/v1/unsettled");
+        long pending = mine.pending();
+        Instant oldestPending = mine.oldestPending();
+        Map<String, Instant> debited = new HashMap<>(mine.debited());
+        Set<String> settled = new HashSet<>(mine.settled());
+        for (JsonNode theirs : others) {
             pending += theirs.path("pending").asLong();
             if (theirs.hasNonNull("oldestPending")) {
                 oldestPending = earlier(oldestPending, Instant.parse(theirs.get("oldestPending").asText()));
@@ -89,7 +94,7 @@ final class ConsistencyHandler {
         inFlight.put("count", debited.size());
         Instant oldestTransfer = debited.values().stream().min(Instant::compareTo).orElse(null);
         inFlight.put("oldestAgeSeconds", oldestTransfer == null ? null : Duration.between(oldestTransfer, now).toSeconds());
-        ctx.json(answer);
+        return answer;
     }
 
     /** {@code GET /internal/v1/unsettled}: this instance's share. */

@@ -63,6 +63,10 @@ public final class HttpApi implements AutoCloseable {
     private static final int MIN_SERVER_THREADS = 8;
     /** Beyond {@code http.syncTimeout}, how long a stopping server waits for the last answers to be written. */
     private static final long STOP_MARGIN_MS = 2_000;
+    private static final CompletableFuture<Void> ANSWERED = CompletableFuture.completedFuture(null);
+    /** Analytics queries answered at once, and waiting beyond those: past both, a 503. */
+    private static final int QUERY_THREADS = 8;
+    private static final int QUERY_QUEUE = 64;
     private final KafkaProducer<String, byte[]> producer;
     private final CommittedOutcomes outcomes;
     private final Forwarder forwarder;
@@ -71,6 +75,17 @@ public final class HttpApi implements AutoCloseable {
      * Writes the answers of writes once Kafka has their command (async) or their outcome is committed
      * (sync): off the producer's I/O thread and the outcome reader's.
      */
+    /**
+     * Answers analytics queries, which hold their thread while they read (other instances too):
+     * never the server's threads, which then only wait on local work.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor querying = new java.util.concurrent.ThreadPoolExecutor(
+            QUERY_THREADS, QUERY_THREADS, 60, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(QUERY_QUEUE),
+            runnable -> {
+                Thread thread = new Thread(runnable, "tally-queries");
+                thread.setDaemon(true);
+                return thread;
+            });
     private final java.util.concurrent.ExecutorService answering = java.util.concurrent.Executors.newFixedThreadPool(8,
             runnable -> {
                 Thread thread = new Thread(runnable, "tally-answers");
@@ -115,6 +130,7 @@ public final class HttpApi implements AutoCloseable {
         metrics.bind(producer);
         outcomes.exportMetrics(metrics);
         metrics.requestsInProgress(inProgress::getRequestsActive);
+        querying.allowCoreThreadTimeOut(true);
         HttpSettings http = settings.http();
         this.forwarder = new Forwarder(http.readToken());
         this.app = Javalin.create(config -> {
@@ -189,7 +205,8 @@ public final class HttpApi implements AutoCloseable {
                 forwarder), settings.resources(), settings.analytics());
         this.localPartials = local;
         this.analytics = new AnalyticsHandler(queries, settings);
-        this.records = new RecordsHandler(settings, streams, advertised(), partitions, forwarder, readYourWrites);
+        this.records = new RecordsHandler(settings, streams, advertised(), partitions, forwarder, readYourWrites,
+                app.jettyServer().threadPool());
         this.transfers = new TransfersHandler(streams, advertised(), partitions, forwarder);
         this.consistency = new ConsistencyHandler(streams, applied, readYourWrites, advertised(), forwarder);
         this.streams = streams;
@@ -245,8 +262,8 @@ public final class HttpApi implements AutoCloseable {
         app.before(this::before);
         app.after(this::measure);
         // Analytics first: "analytics" is a reserved resource name, so these paths never mean a record.
-        app.get("/v1/analytics/{resource}/{field}/top", ctx -> analytics().top(ctx));
-        app.get("/v1/analytics/{resource}/{field}", ctx -> analytics().rows(ctx));
+        app.get("/v1/analytics/{resource}/{field}/top", ctx -> query(ctx, analytics()::top));
+        app.get("/v1/analytics/{resource}/{field}", ctx -> query(ctx, analytics()::rows));
         app.sse("/v1/changes", this::changes);
         app.get("/internal/v1/partials", this::partials);
         app.get("/internal/v1/partial", this::partial);
@@ -284,6 +301,21 @@ public final class HttpApi implements AutoCloseable {
             }
         });
         app.error(405, ctx -> ctx.json(Map.of("error", "METHOD_NOT_ALLOWED", "message", ctx.method() + " is not allowed on " + ctx.path())));
+    }
+
+    /**
+     * Answers an analytics query on the queries' threads: it may read every partition, other
+     * instances' over HTTP, and take seconds over a million records, holding its thread throughout.
+     */
+    private void query(Context ctx, java.util.function.Consumer<Context> answer) {
+        CompletableFuture<Void> answered;
+        try {
+            answered = CompletableFuture.runAsync(() -> answer.accept(ctx), querying);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw ApiError.unavailable("too many analytics queries at once (" + QUERY_THREADS + " running, "
+                    + QUERY_QUEUE + " waiting); retry shortly");
+        }
+        ctx.future(() -> answered);
     }
 
     private AnalyticsHandler analytics() {
@@ -372,9 +404,9 @@ public final class HttpApi implements AutoCloseable {
                 ? written.thenCompose(token -> TransfersHandler.steps(debit, credit, refund, deadline))
                 : written.thenApply(token -> null);
         // A repeated transfer id is answered with the original's state, which may be read from other
-        // instances (seconds, when one is slow): on a server thread, not one of the few that answer.
+        // instances (seconds, when one is slow): asked without holding a thread meanwhile.
         CompletableFuture<JsonNode> original = ended.thenCompose(steps -> steps != null && steps.duplicate()
-                ? CompletableFuture.supplyAsync(() -> transfers().state(id), app.jettyServer().threadPool())
+                ? transfers().state(id)
                 : CompletableFuture.completedFuture(null));
         ctx.future(() -> original.handleAsync((state, error) -> {
             TransfersHandler.Steps steps = error == null ? ended.join() : null;
@@ -683,18 +715,17 @@ public final class HttpApi implements AutoCloseable {
                     }
                     if (written.isCompletedExceptionally()) {
                         respond(ctx, unwritten(error), "txId", id);
-                        return null;
+                        return ANSWERED;
                     }
                     ctx.header(ConsistencyToken.HEADER, written.join().toString());
                     if (error == null) {
-                        Writes.answer(ctx, committed, sequence -> records().transaction(key, sequence));
-                    } else {
-                        ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", id, "message", "no committed outcome within "
-                                + settings.http().syncTimeout().toMillis() + " ms; the command is on the log and may still apply "
-                                + "(a change to a record not yet created waits for its create)"));
+                        return Writes.answer(ctx, committed, sequence -> records().transaction(key, sequence));
                     }
-                    return null;
-                }, answering));
+                    ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", id, "message", "no committed outcome within "
+                            + settings.http().syncTimeout().toMillis() + " ms; the command is on the log and may still apply "
+                            + "(a change to a record not yet created waits for its create)"));
+                    return ANSWERED;
+                }, answering).thenCompose(answered -> answered));
     }
 
     /** When a write arriving now must be answered by, in {@link System#nanoTime()}: {@code http.syncTimeout} from now. */
@@ -774,7 +805,8 @@ public final class HttpApi implements AutoCloseable {
         return mayBeWritten(cause instanceof TimeoutException ? "no acknowledgement in time" : String.valueOf(cause.getMessage()));
     }
 
-    private static Throwable unwrap(Throwable error) {
+    /** The cause a future's stage wrapped, for the exception handlers that map it to an answer. */
+    static Throwable unwrap(Throwable error) {
         Throwable cause = error;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();
@@ -981,6 +1013,7 @@ public final class HttpApi implements AutoCloseable {
                     settings.http().syncTimeout().toMillis() + STOP_MARGIN_MS, e);
         }
         answering.shutdownNow();
+        querying.shutdownNow();
         if (readYourWrites != null) {
             readYourWrites.close();
         }

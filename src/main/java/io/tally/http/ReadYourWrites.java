@@ -4,25 +4,51 @@ import io.tally.config.Settings;
 import io.tally.stream.AppliedOffsets;
 import io.tally.stream.TallyTopics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Waits until this instance has applied a write given by its {@link ConsistencyToken}: its task
  * has decided the command at that offset, or the deployment has committed past it (which covers a
  * task that moved here and restored its state without deciding anything new yet).
+ *
+ * <p>A wait holds no thread: one timer looks at every waiting read's partition every 2 ms while
+ * there are any, and asks for the deployment's committed offsets, once for all of them, every
+ * 200 ms.
  */
 final class ReadYourWrites implements AutoCloseable {
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long COMMITTED_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final AppliedOffsets applied;
     private final Admin admin;
     private final String applicationId;
+    private final Set<Waiter> waiting = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "tally-read-your-writes");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final AtomicBoolean ticking = new AtomicBoolean();
+    private final AtomicBoolean askingCommitted = new AtomicBoolean();
+    /** When the timer next asks for the committed offsets, in {@link System#nanoTime()}; the timer's alone. */
+    private long nextCommittedCheck = System.nanoTime();
 
     ReadYourWrites(Settings settings, String bootstrap, AppliedOffsets applied) {
         this.applied = applied;
@@ -30,68 +56,117 @@ final class ReadYourWrites implements AutoCloseable {
         this.applicationId = settings.applicationId();
     }
 
-    /** Returns once the write is applied here; otherwise, after {@code wait}, a 503 saying it is not yet. */
-    void await(ConsistencyToken token, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        long nextCommittedCheck = System.nanoTime();
-        while (applied.applied(token.partition()) < token.offset()) {
-            if (System.nanoTime() >= nextCommittedCheck) {
-                if (committedPast(token)) {
-                    return;
-                }
-                nextCommittedCheck = System.nanoTime() + COMMITTED_EVERY_NANOS;
+    /**
+     * Completes once the write is applied here; otherwise, after {@code wait}, with
+     * {@link NotYetApplied} (a 503 saying it is not yet).
+     */
+    CompletableFuture<Void> applied(ConsistencyToken token, Duration wait) {
+        if (applied.applied(token.partition()) >= token.offset()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Waiter waiter = new Waiter(token, wait);
+        waiting.add(waiter);
+        tickSoon();
+        return waiter.done;
+    }
+
+    private void tickSoon() {
+        if (ticking.compareAndSet(false, true)) {
+            try {
+                timer.schedule(this::tick, TICK_NANOS, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closed) {
+                waiting.forEach(waiter -> finish(waiter, ApiError.unavailable("stopping")));
             }
-            if (System.nanoTime() >= deadline) {
-                throw new NotYetApplied("the write at " + token + " has not been applied here within " + wait.toMillis()
-                        + " ms (its partition is behind or rebalancing); retry");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         }
     }
 
-    private boolean committedPast(ConsistencyToken token) {
-        TopicPartition partition = new TopicPartition(TallyTopics.COMMANDS, token.partition());
-        try {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
-                    .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
-            OffsetAndMetadata offset = committed.get(partition);
-            return offset != null && offset.offset() > token.offset();
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
+    private void tick() {
+        ticking.set(false);
+        long now = System.nanoTime();
+        for (Waiter waiter : waiting) {
+            if (applied.applied(waiter.token.partition()) >= waiter.token.offset()) {
+                finish(waiter, null);
+            } else if (now - waiter.deadline >= 0) {
+                finish(waiter, new NotYetApplied("the write at " + waiter.token + " has not been applied here within "
+                        + waiter.wait.toMillis() + " ms (its partition is behind or rebalancing); retry"));
             }
-            return false;
+        }
+        if (waiting.isEmpty()) {
+            return;
+        }
+        if (now - nextCommittedCheck >= 0 && askingCommitted.compareAndSet(false, true)) {
+            nextCommittedCheck = now + COMMITTED_EVERY_NANOS;
+            admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().whenComplete((committed, error) -> {
+                askingCommitted.set(false);
+                if (error == null) {
+                    waiting.forEach(waiter -> {
+                        OffsetAndMetadata offset = committed.get(new TopicPartition(TallyTopics.COMMANDS, waiter.token.partition()));
+                        if (offset != null && offset.offset() > waiter.token.offset()) {
+                            finish(waiter, null);
+                        }
+                    });
+                }
+                // On an error the next check asks again; the waits end at their deadlines meanwhile.
+            });
+        }
+        tickSoon();
+    }
+
+    private void finish(Waiter waiter, RuntimeException error) {
+        if (waiting.remove(waiter)) {
+            if (error == null) {
+                waiter.done.complete(null);
+            } else {
+                waiter.done.completeExceptionally(error);
+            }
+        }
+    }
+
+    /** A read waiting for its write; compared by identity, as two reads may wait for the same token. */
+    private static final class Waiter {
+        final ConsistencyToken token;
+        final Duration wait;
+        final long deadline;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        Waiter(ConsistencyToken token, Duration wait) {
+            this.token = token;
+            this.wait = wait;
+            this.deadline = System.nanoTime() + wait.toNanos();
         }
     }
 
     /**
      * How many commands of each partition the deployment has not committed yet: the end of
-     * {@code tally.commands} minus the application's committed offset.
+     * {@code tally.commands} minus the application's committed offset. Fails with a 503 when Kafka
+     * does not say within 10 s.
      */
-    Map<Integer, Long> lagByPartition() {
-        try {
-            var partitions = admin.describeTopics(java.util.List.of(TallyTopics.COMMANDS)).allTopicNames()
-                    .get(10, TimeUnit.SECONDS).get(TallyTopics.COMMANDS).partitions();
-            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
-            partitions.forEach(p -> latest.put(new TopicPartition(TallyTopics.COMMANDS, p.partition()),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
-            // Both asked at once: read one after the other, the commands written in between counted
-            // as lag (hundreds at 5,000 writes/s, where the commit cycle itself accounts for about 125).
-            var committedLater = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata();
-            var endsLater = admin.listOffsets(latest).all();
-            Map<TopicPartition, OffsetAndMetadata> committed = committedLater.get(10, TimeUnit.SECONDS);
-            Map<Integer, Long> lag = new java.util.TreeMap<>();
-            endsLater.get(10, TimeUnit.SECONDS).forEach((partition, end) -> {
-                OffsetAndMetadata done = committed.get(partition);
-                lag.put(partition.partition(), Math.max(0, end.offset() - (done == null ? 0 : done.offset())));
-            });
-            return lag;
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw ApiError.unavailable("cannot read the command topic's offsets now: " + e.getMessage());
-        }
+    CompletableFuture<Map<Integer, Long>> lagByPartition() {
+        return admin.describeTopics(List.of(TallyTopics.COMMANDS)).allTopicNames().toCompletionStage().toCompletableFuture()
+                .thenCompose(topics -> {
+                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    topics.get(TallyTopics.COMMANDS).partitions().forEach(p ->
+                            latest.put(new TopicPartition(TallyTopics.COMMANDS, p.partition()), OffsetSpec.latest()));
+                    // Both asked at once: read one after the other, the commands written in between counted
+                    // as lag (hundreds at 5,000 writes/s, where the commit cycle itself accounts for about 125).
+                    var committedLater = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
+                            .toCompletionStage().toCompletableFuture();
+                    var endsLater = admin.listOffsets(latest).all().toCompletionStage().toCompletableFuture();
+                    return committedLater.thenCombine(endsLater, (committed, ends) -> {
+                        Map<Integer, Long> lag = new TreeMap<>();
+                        ends.forEach((partition, end) -> {
+                            OffsetAndMetadata done = committed.get(partition);
+                            lag.put(partition.partition(), Math.max(0, end.offset() - (done == null ? 0 : done.offset())));
+                        });
+                        return lag;
+                    });
+                })
+                .orTimeout(10, TimeUnit.SECONDS)
+                .exceptionallyCompose(error -> {
+                    Throwable cause = HttpApi.unwrap(error);
+                    return CompletableFuture.failedFuture(ApiError.unavailable("cannot read the command topic's offsets now: "
+                            + (cause instanceof TimeoutException ? "Kafka did not answer within 10 s" : cause.getMessage())));
+                });
     }
 
     /** A 503: the instance has not applied the write the reader asked to see. */
@@ -103,6 +178,8 @@ final class ReadYourWrites implements AutoCloseable {
 
     @Override
     public void close() {
+        timer.shutdownNow();
+        waiting.forEach(waiter -> finish(waiter, ApiError.unavailable("stopping")));
         admin.close(Duration.ofSeconds(5));
     }
 }

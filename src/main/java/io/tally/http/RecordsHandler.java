@@ -19,7 +19,6 @@ import io.tally.stream.TallyTopology;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
-import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
 import java.io.IOException;
@@ -33,6 +32,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -51,11 +53,17 @@ final class RecordsHandler {
     private final int partitions;
     private final Forwarder forwarder;
     private final ReadYourWrites readYourWrites;
+    private final Executor reading;
     private final Ledger ledger;
 
+    /**
+     * @param reading where a keyed read that waited for its write reads the stores: the server's
+     *                threads, not the timer that saw the write applied
+     */
     RecordsHandler(Settings settings, KafkaStreams streams, HostInfo self, int partitions, Forwarder forwarder,
-                   ReadYourWrites readYourWrites) {
+                   ReadYourWrites readYourWrites, Executor reading) {
         this.readYourWrites = readYourWrites;
+        this.reading = reading;
         this.ledger = new Ledger(settings.resources(), settings.maxPendingPerRecord());
         this.settings = settings;
         this.streams = streams;
@@ -68,16 +76,14 @@ final class RecordsHandler {
     /** {@code GET /v1/{resource}/{id}}: the record's fields and metadata. */
     void read(Context ctx, ResourceSpec resource, String id) {
         String key = RecordKey.of(resource.name(), id);
-        int partition = ownedHere(ctx, key);
-        if (partition < 0) {
-            return;
-        }
-        byte[] record = local.record(partition, key);
-        JsonNode state = record == null ? null : tree(record);
-        if (state == null || !state.path("live").asBoolean()) {
-            throw new ApiError(404, "RECORD_NOT_FOUND", key + " does not exist" + (state == null ? "" : " (deleted)"));
-        }
-        ctx.contentType("application/json").result(record);
+        atOwner(ctx, key, partition -> {
+            byte[] record = local.record(partition, key);
+            JsonNode state = record == null ? null : tree(record);
+            if (state == null || !state.path("live").asBoolean()) {
+                throw new ApiError(404, "RECORD_NOT_FOUND", key + " does not exist" + (state == null ? "" : " (deleted)"));
+            }
+            ctx.contentType("application/json").result(record);
+        });
     }
 
     /**
@@ -94,10 +100,6 @@ final class RecordsHandler {
             throw ApiError.badRequest("from must be before to");
         }
         String key = RecordKey.of(resource.name(), id);
-        int partition = ownedHere(ctx, key);
-        if (partition < 0) {
-            return;
-        }
         Predicate<byte[]> keep = json -> {
             JsonNode transaction = tree(json);
             String changed = transaction.path("field").asText(null);
@@ -107,12 +109,14 @@ final class RecordsHandler {
             Instant at = Instant.parse(transaction.path("at").asText());
             return (from == null || !at.isBefore(from)) && (to == null || at.isBefore(to));
         };
-        LocalStores.Page<byte[]> page = local.history(partition, key, after, limit, keep);
-        ObjectNode answer = Json.MAPPER.createObjectNode();
-        ArrayNode transactions = answer.putArray("transactions");
-        page.items().forEach(json -> transactions.add(tree(json)));
-        answer.put("next", page.next());
-        ctx.json(answer);
+        atOwner(ctx, key, partition -> {
+            LocalStores.Page<byte[]> page = local.history(partition, key, after, limit, keep);
+            ObjectNode answer = Json.MAPPER.createObjectNode();
+            ArrayNode transactions = answer.putArray("transactions");
+            page.items().forEach(json -> transactions.add(tree(json)));
+            answer.put("next", page.next());
+            ctx.json(answer);
+        });
     }
 
     /**
@@ -123,10 +127,10 @@ final class RecordsHandler {
     void fieldAsOf(Context ctx, ResourceSpec resource, String id, FieldSpec field) {
         Instant asOf = ctx.queryParam("asOf") == null ? Instant.now() : time(ctx, resource, "asOf");
         String key = RecordKey.of(resource.name(), id);
-        int partition = ownedHere(ctx, key);
-        if (partition < 0) {
-            return;
-        }
+        atOwner(ctx, key, partition -> ctx.json(valueAsOf(partition, key, resource, id, field, asOf)));
+    }
+
+    private ObjectNode valueAsOf(int partition, String key, ResourceSpec resource, String id, FieldSpec field, Instant asOf) {
         // The pure ledger's own replay, so the value is the one the record had, initial values included.
         RecordState state = RecordState.absent(resource.name(), id);
         boolean reached = false;
@@ -150,7 +154,7 @@ final class RecordsHandler {
         ObjectNode answer = Json.MAPPER.createObjectNode();
         answer.put("resource", resource.name()).put("id", id).put("field", field.name()).put("asOf", asOf.toString())
                 .put("value", value == null ? null : value.toPlainString()).put("version", state.version());
-        ctx.json(answer);
+        return answer;
     }
 
     /** {@code GET /v1/{resource}?prefix=&limit=&cursor=}: live record ids in UTF-8 byte order, paged. */
@@ -174,31 +178,30 @@ final class RecordsHandler {
             read.add(partition);
             ids.addAll(found);
         });
-        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            if (instance.hostInfo().equals(self) || instance.topicPartitions().isEmpty()) {
-                continue;
-            }
-            JsonNode answer = forwarder.getJson(instance.hostInfo(), "/internal/v1/ids?resource=" + encode(resource.name())
-                    + "&prefix=" + encode(prefix) + (cursor == null ? "" : "&after=" + encode(cursor))
-                    + "&limit=" + (limit + 1));
-            Iterator<Map.Entry<String, JsonNode>> byPartition = answer.path("partitions").fields();
-            while (byPartition.hasNext()) {
-                Map.Entry<String, JsonNode> partition = byPartition.next();
-                if (read.add(Integer.parseInt(partition.getKey()))) {
-                    partition.getValue().forEach(id -> ids.add(id.asText()));
+        CompletableFuture<List<JsonNode>> theirs = forwarder.askOthers(streams, self, "/internal/v1/ids?resource="
+                + encode(resource.name()) + "&prefix=" + encode(prefix) + (cursor == null ? "" : "&after=" + encode(cursor))
+                + "&limit=" + (limit + 1));
+        ctx.future(() -> theirs.thenAccept(answers -> {
+            for (JsonNode answer : answers) {
+                Iterator<Map.Entry<String, JsonNode>> byPartition = answer.path("partitions").fields();
+                while (byPartition.hasNext()) {
+                    Map.Entry<String, JsonNode> partition = byPartition.next();
+                    if (read.add(Integer.parseInt(partition.getKey()))) {
+                        partition.getValue().forEach(id -> ids.add(id.asText()));
+                    }
                 }
             }
-        }
-        if (read.size() != partitions) {
-            throw ApiError.unavailable("listing needs all " + partitions + " partitions; only " + read.size()
-                    + " are active and reachable now (rebalancing?)");
-        }
-        ids.sort(LocalStores::compareUtf8);
-        List<String> page = ids.subList(0, Math.min(limit, ids.size()));
-        ObjectNode answer = Json.MAPPER.createObjectNode();
-        page.forEach(answer.putArray("ids")::add);
-        answer.put("next", ids.size() > limit ? page.get(page.size() - 1) : null);
-        ctx.json(answer);
+            if (read.size() != partitions) {
+                throw ApiError.unavailable("listing needs all " + partitions + " partitions; only " + read.size()
+                        + " are active and reachable now (rebalancing?)");
+            }
+            ids.sort(LocalStores::compareUtf8);
+            List<String> page = ids.subList(0, Math.min(limit, ids.size()));
+            ObjectNode answer = Json.MAPPER.createObjectNode();
+            page.forEach(answer.putArray("ids")::add);
+            answer.put("next", ids.size() > limit ? page.get(page.size() - 1) : null);
+            ctx.json(answer);
+        }));
     }
 
     /** {@code GET /internal/v1/ids}: this instance's share of a listing, by partition. */
@@ -219,55 +222,60 @@ final class RecordsHandler {
             throw ApiError.badRequest("key must be resource/id");
         }
         long sequence = sequenceCursor(ctx.queryParam("sequence"));
-        int partition = ownedHere(ctx, key);
-        if (partition < 0) {
-            return;
-        }
-        byte[] transaction = local.transaction(partition, key, sequence);
-        if (transaction == null) {
-            throw new ApiError(404, "NOT_FOUND", key + " has no transaction " + sequence);
-        }
-        ctx.contentType("application/json").result(transaction);
+        atOwner(ctx, key, partition -> {
+            byte[] transaction = local.transaction(partition, key, sequence);
+            if (transaction == null) {
+                throw new ApiError(404, "NOT_FOUND", key + " has no transaction " + sequence);
+            }
+            ctx.contentType("application/json").result(transaction);
+        });
     }
 
     /** A record's transaction from whichever instance owns it, for answering a repeated idempotency key. */
-    JsonNode transaction(String recordKey, long sequence) {
+    CompletableFuture<JsonNode> transaction(String recordKey, long sequence) {
         KeyQueryMetadata owner = owner(recordKey);
         if (owner.activeHost().equals(self)) {
             byte[] json = local.transaction(owner.partition(), recordKey, sequence);
-            return json == null ? null : tree(json);
+            return CompletableFuture.completedFuture(json == null ? null : tree(json));
         }
-        HttpResponse<byte[]> answer = forwarder.forward(owner.activeHost(), "GET", "/internal/v1/transaction?key="
-                + encode(recordKey) + "&sequence=" + sequence, null, null);
-        return answer.statusCode() == 200 ? tree(answer.body()) : null;
+        return forwarder.forward(owner.activeHost(), "GET", "/internal/v1/transaction?key=" + encode(recordKey)
+                + "&sequence=" + sequence, null, null)
+                .thenApply(answer -> answer.statusCode() == 200 ? tree(answer.body()) : null);
     }
 
     /**
-     * The record's partition when this instance is active for it; otherwise the request is
-     * forwarded to the owner, its answer copied into {@code ctx}, and -1 returned.
+     * Answers a keyed read where the record's partition is active. Here: {@code answerHere} reads
+     * it, at once, or once the write the read's consistency token names is applied (waiting on a
+     * timer, not on this thread). At another instance: the request is forwarded there and its
+     * answer copied into {@code ctx}, again without holding this thread while it is on its way.
      */
-    private int ownedHere(Context ctx, String key) {
+    private void atOwner(Context ctx, String key, IntConsumer answerHere) {
         KeyQueryMetadata owner = owner(key);
         if (owner.activeHost().equals(self)) {
+            int partition = owner.partition();
             String token = ctx.queryParam(ConsistencyToken.PARAMETER);
-            if (token != null) {
-                ConsistencyToken written = ConsistencyToken.parse(token);
-                // A token of another partition is another record's write: nothing this read must wait for.
-                if (written.partition() == owner.partition()) {
-                    readYourWrites.await(written, ConsistencyToken.wait(ctx.queryParam("waitMs"), settings.http().syncTimeout()));
-                }
+            ConsistencyToken written = token == null ? null : ConsistencyToken.parse(token);
+            // A token of another partition is another record's write: nothing this read must wait for.
+            CompletableFuture<Void> applied = written == null || written.partition() != partition
+                    ? CompletableFuture.completedFuture(null)
+                    : readYourWrites.applied(written, ConsistencyToken.wait(ctx.queryParam("waitMs"), settings.http().syncTimeout()));
+            if (applied.isDone() && !applied.isCompletedExceptionally()) {
+                answerHere.accept(partition);
+            } else {
+                ctx.future(() -> applied.thenRunAsync(() -> answerHere.accept(partition), reading));
             }
-            return owner.partition();
+            return;
         }
         if (ctx.header(Forwarder.HEADER) != null) {
             throw ApiError.unavailable(key + " moved while the request was forwarded (rebalancing)");
         }
         String query = ctx.queryString();
-        HttpResponse<byte[]> answer = forwarder.forward(owner.activeHost(), "GET",
+        CompletableFuture<HttpResponse<byte[]>> forwarded = forwarder.forward(owner.activeHost(), "GET",
                 ctx.path() + (query == null ? "" : "?" + query), null, null);
-        answer.headers().firstValue("Retry-After").ifPresent(value -> ctx.header("Retry-After", value));
-        ctx.status(answer.statusCode()).contentType("application/json").result(answer.body());
-        return -1;
+        ctx.future(() -> forwarded.thenAccept(answer -> {
+            answer.headers().firstValue("Retry-After").ifPresent(value -> ctx.header("Retry-After", value));
+            ctx.status(answer.statusCode()).contentType("application/json").result(answer.body());
+        }));
     }
 
     private KeyQueryMetadata owner(String key) {

@@ -7,7 +7,6 @@ import io.tally.stream.Json;
 import io.tally.stream.LocalStores;
 import io.tally.stream.RejectionRecord;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
 import java.io.IOException;
@@ -131,11 +130,13 @@ final class TransfersHandler {
 
     /** {@code GET /v1/transfers/{id}}. */
     void read(Context ctx, String transferId) {
-        JsonNode state = state(transferId);
-        if (state == null) {
-            throw new ApiError(404, "TRANSFER_NOT_FOUND", "no transfer " + transferId + " (or its debit is not decided yet)");
-        }
-        ctx.json(state);
+        CompletableFuture<JsonNode> found = state(transferId);
+        ctx.future(() -> found.thenAccept(state -> {
+            if (state == null) {
+                throw new ApiError(404, "TRANSFER_NOT_FOUND", "no transfer " + transferId + " (or its debit is not decided yet)");
+            }
+            ctx.json(state);
+        }));
     }
 
     /** {@code GET /internal/v1/transfer?id=}: the notes of a transfer in this instance's active partitions. */
@@ -153,8 +154,11 @@ final class TransfersHandler {
         ctx.json(Map.of("partitions", answer));
     }
 
-    /** A transfer's state from its notes in every partition, or null when there is none. */
-    JsonNode state(String transferId) {
+    /**
+     * A transfer's state from its notes in every partition, or null when there is none; completes
+     * when every other instance has sent its notes.
+     */
+    CompletableFuture<JsonNode> state(String transferId) {
         if (streams.state() != KafkaStreams.State.RUNNING) {
             throw ApiError.unavailable("a transfer's steps may be in any partition; Kafka Streams is " + streams.state());
         }
@@ -164,24 +168,26 @@ final class TransfersHandler {
             read.add(partition);
             found.forEach((step, note) -> notes.put(step, tree(note)));
         });
-        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            if (instance.hostInfo().equals(self) || instance.topicPartitions().isEmpty()) {
-                continue;
-            }
-            JsonNode answer = forwarder.getJson(instance.hostInfo(), "/internal/v1/transfer?id="
-                    + URLEncoder.encode(transferId, StandardCharsets.UTF_8));
-            Iterator<Map.Entry<String, JsonNode>> byPartition = answer.path("partitions").fields();
-            while (byPartition.hasNext()) {
-                Map.Entry<String, JsonNode> partition = byPartition.next();
-                if (read.add(Integer.parseInt(partition.getKey()))) {
-                    partition.getValue().fields().forEachRemaining(note -> notes.put(note.getKey(), note.getValue()));
-                }
-            }
-        }
-        if (read.size() != partitions) {
-            throw ApiError.unavailable("a transfer's state needs all " + partitions + " partitions; only " + read.size()
-                    + " are active and reachable now (rebalancing?)");
-        }
+        return forwarder.askOthers(streams, self, "/internal/v1/transfer?id=" + URLEncoder.encode(transferId, StandardCharsets.UTF_8))
+                .thenApply(answers -> {
+                    for (JsonNode answer : answers) {
+                        Iterator<Map.Entry<String, JsonNode>> byPartition = answer.path("partitions").fields();
+                        while (byPartition.hasNext()) {
+                            Map.Entry<String, JsonNode> partition = byPartition.next();
+                            if (read.add(Integer.parseInt(partition.getKey()))) {
+                                partition.getValue().fields().forEachRemaining(note -> notes.put(note.getKey(), note.getValue()));
+                            }
+                        }
+                    }
+                    if (read.size() != partitions) {
+                        throw ApiError.unavailable("a transfer's state needs all " + partitions + " partitions; only "
+                                + read.size() + " are active and reachable now (rebalancing?)");
+                    }
+                    return state(transferId, notes);
+                });
+    }
+
+    private static JsonNode state(String transferId, Map<String, JsonNode> notes) {
         JsonNode source = notes.get("source");
         if (source == null) {
             return null;

@@ -9,22 +9,27 @@ import io.tally.stream.RejectionRecord;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongFunction;
 
 /** How a committed outcome answers a sync write. */
 final class Writes {
+    private static final CompletableFuture<Void> ANSWERED = CompletableFuture.completedFuture(null);
+
     private Writes() {
     }
 
     /**
      * Answers a sync write. A repeated idempotency key is answered with the original outcome, as
      * its first sending was (header {@code Idempotent-Replayed: true}): the original transaction,
-     * read back from the record's history by {@code transactionAt}, or the original refusal.
+     * read back from the record's history by {@code transactionAt} (which may ask the instance
+     * that owns the record, hence the future), or the original refusal.
      */
-    static void answer(Context ctx, CommittedOutcomes.Outcome outcome, LongFunction<JsonNode> transactionAt) {
+    static CompletableFuture<Void> answer(Context ctx, CommittedOutcomes.Outcome outcome,
+                                          LongFunction<CompletableFuture<JsonNode>> transactionAt) {
         if (outcome instanceof CommittedOutcomes.Applied applied) {
             ctx.status(200).contentType(ContentType.APPLICATION_JSON).result(applied.json());
-            return;
+            return ANSWERED;
         }
         RejectionRecord rejection = ((CommittedOutcomes.Refused) outcome).rejection();
         Outcome original = rejection.original();
@@ -32,24 +37,27 @@ final class Writes {
             ctx.header("Idempotent-Replayed", "true");
             switch (original.kind()) {
                 case APPLIED -> {
-                    JsonNode transaction = transactionAt.apply(original.sequence());
-                    if (transaction != null) {
-                        ctx.status(200).json(transaction);
-                        return;
-                    }
+                    return transactionAt.apply(original.sequence()).thenAccept(transaction -> {
+                        if (transaction != null) {
+                            ctx.status(200).json(transaction);
+                        } else {
+                            refuse(ctx, rejection.code(), rejection.message(), rejection.txId());
+                        }
+                    });
                 }
                 case REJECTED -> {
                     refuse(ctx, original.code(), rejection.message(), rejection.txId());
-                    return;
+                    return ANSWERED;
                 }
                 case PENDING -> {
                     ctx.status(202).json(Map.of("txId", rejection.txId(), "status", "pending",
                             "message", rejection.message()));
-                    return;
+                    return ANSWERED;
                 }
             }
         }
         refuse(ctx, rejection.code(), rejection.message(), rejection.txId());
+        return ANSWERED;
     }
 
     private static void refuse(Context ctx, RejectionCode code, String message, String txId) {

@@ -467,6 +467,34 @@ class HttpApiIntegrationTest {
     }
 
     @Test
+    void readsWaitingForTheirWritesHoldNoServerThread() throws Exception {
+        // Twice as many reads as the server has threads, each waiting for a write that never comes.
+        String key = "counters/waits-on-nothing";
+        String token = TallyTopics.partitionOf(key, 4) + ":999999999";
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> waiting = IntStream.range(0, 2 * SERVER_THREADS)
+                .mapToObj(i -> CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/" + key + "?consistency="
+                        + token + "&waitMs=15000")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()))
+                .toList();
+        java.util.regex.Pattern active = java.util.regex.Pattern.compile("tally_http_requests_active(\\{[^}]*})? ([0-9.]+)");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            java.util.regex.Matcher gauge = active.matcher(call("GET", "/metrics", null, Map.of()).body());
+            assertThat(gauge.find()).isTrue();
+            assertThat(Double.parseDouble(gauge.group(2))).isGreaterThanOrEqualTo(2 * SERVER_THREADS);
+        });
+        // While all of them wait, the server still answers: a write and a read of it.
+        HttpResponse<String> written = call("POST", "/v1/wallets/while-reads-wait", "{\"balance\": \"3\"}", Map.of());
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+        assertThat(json(call("GET", "/v1/wallets/while-reads-wait", null, Map.of())).get("fields").get("balance").asText())
+                .isEqualTo("3.00");
+        assertThat(waiting).as("reads still waiting for their write").noneMatch(java.util.concurrent.CompletableFuture::isDone);
+        for (var read : waiting) {
+            HttpResponse<String> answer = read.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+            assertThat(json(answer).get("error").asText()).isEqualTo("NOT_YET_APPLIED");
+        }
+    }
+
+    @Test
     void publishesItsOpenApiDescription() throws Exception {
         JsonNode spec = json(call("GET", "/openapi.json", null, Map.of()));
         assertThat(spec.get("openapi").asText()).startsWith("3.");
