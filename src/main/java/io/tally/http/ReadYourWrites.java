@@ -82,34 +82,41 @@ final class ReadYourWrites implements AutoCloseable {
 
     private void tick() {
         ticking.set(false);
-        long now = System.nanoTime();
-        for (Waiter waiter : waiting) {
-            if (applied.applied(waiter.token.partition()) >= waiter.token.offset()) {
-                finish(waiter, null);
-            } else if (now - waiter.deadline >= 0) {
-                finish(waiter, new NotYetApplied("the write at " + waiter.token + " has not been applied here within "
-                        + waiter.wait.toMillis() + " ms (its partition is behind or rebalancing); retry"));
+        try {
+            long now = System.nanoTime();
+            for (Waiter waiter : waiting) {
+                if (applied.applied(waiter.token.partition()) >= waiter.token.offset()) {
+                    finish(waiter, null);
+                } else if (now - waiter.deadline >= 0) {
+                    finish(waiter, new NotYetApplied("the write at " + waiter.token + " has not been applied here within "
+                            + waiter.wait.toMillis() + " ms (its partition is behind or rebalancing); retry"));
+                }
+            }
+            if (!waiting.isEmpty() && now - nextCommittedCheck >= 0 && askingCommitted.compareAndSet(false, true)) {
+                nextCommittedCheck = now + COMMITTED_EVERY_NANOS;
+                admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
+                        .whenComplete((committed, error) -> {
+                            askingCommitted.set(false);
+                            if (error == null) {
+                                finishCommitted(committed);
+                            }
+                            // On an error the next check asks again; the waits end at their deadlines meanwhile.
+                        });
+            }
+        } finally {
+            if (!waiting.isEmpty()) {
+                tickSoon();
             }
         }
-        if (waiting.isEmpty()) {
-            return;
+    }
+
+    private void finishCommitted(Map<TopicPartition, OffsetAndMetadata> committed) {
+        for (Waiter waiter : waiting) {
+            OffsetAndMetadata offset = committed.get(new TopicPartition(TallyTopics.COMMANDS, waiter.token.partition()));
+            if (offset != null && offset.offset() > waiter.token.offset()) {
+                finish(waiter, null);
+            }
         }
-        if (now - nextCommittedCheck >= 0 && askingCommitted.compareAndSet(false, true)) {
-            nextCommittedCheck = now + COMMITTED_EVERY_NANOS;
-            admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().whenComplete((committed, error) -> {
-                askingCommitted.set(false);
-                if (error == null) {
-                    waiting.forEach(waiter -> {
-                        OffsetAndMetadata offset = committed.get(new TopicPartition(TallyTopics.COMMANDS, waiter.token.partition()));
-                        if (offset != null && offset.offset() > waiter.token.offset()) {
-                            finish(waiter, null);
-                        }
-                    });
-                }
-                // On an error the next check asks again; the waits end at their deadlines meanwhile.
-            });
-        }
-        tickSoon();
     }
 
     private void finish(Waiter waiter, RuntimeException error) {
