@@ -17,8 +17,8 @@ import java.time.Duration;
  * @param readToken    the bearer token reads must carry (empty: reads are open); the write token reads too
  * @param writeToken   the bearer token writes must carry (empty: writes are open)
  * @param maxThreads   the most threads the server runs requests on; requests past them wait in
- *                     its queue. A sync write holds none while it waits for its commit; a forwarded
- *                     read, a fan-out query and a read-your-writes wait each hold one until answered
+ *                     its queue. No request holds one while it waits (for its commit, another
+ *                     instance or its write to be applied); analytics queries run on threads of their own
  */
 public record HttpSettings(boolean enabled, String host, int port, String advertisedHost, Duration syncTimeout,
                            int maxBodyBytes, String readToken, String writeToken, int maxThreads) {
