@@ -17,8 +17,10 @@ import java.time.Duration;
  * @param readToken    the bearer token reads must carry (empty: reads are open); the write token reads too
  * @param writeToken   the bearer token writes must carry (empty: writes are open)
  * @param maxThreads   the most threads the server runs requests on; requests past them wait in
- *                     its queue. No request holds one while it waits (for its commit, another
- *                     instance or its write to be applied); analytics queries run on threads of their own
+ *                     its queue. No request holds one while it waits for its commit, another
+ *                     instance or its write to be applied; analytics queries run on threads of
+ *                     their own. A write holds one while its body arrives and while the producer
+ *                     waits for metadata or buffer room
  */
 public record HttpSettings(boolean enabled, String host, int port, String advertisedHost, Duration syncTimeout,
                            int maxBodyBytes, String readToken, String writeToken, int maxThreads) {

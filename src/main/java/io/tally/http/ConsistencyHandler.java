@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * {@code GET /v1/consistency}: how far the deployment is from consistent. Per partition, the
@@ -33,8 +34,12 @@ final class ConsistencyHandler {
     private final HostInfo self;
     private final Forwarder forwarder;
 
+    private final Executor answering;
+
+    /** @param answering where a report is answered once Kafka has given the lag */
     ConsistencyHandler(KafkaStreams streams, AppliedOffsets applied, ReadYourWrites progress, HostInfo self,
-                       Forwarder forwarder) {
+                       Forwarder forwarder, Executor answering) {
+        this.answering = answering;
         this.streams = streams;
         this.local = new LocalStores(streams);
         this.applied = applied;
@@ -50,7 +55,8 @@ final class ConsistencyHandler {
         LocalStores.Unsettled mine = local.unsettled();
         CompletableFuture<Map<Integer, Long>> lags = progress.lagByPartition();
         CompletableFuture<List<JsonNode>> theirs = forwarder.askOthers(streams, self, "/internal/v1/unsettled");
-        ctx.future(() -> lags.thenCombine(theirs, (lag, others) -> {
+        // The lag comes on a Kafka client's thread (or the timeout's): answered on the server's.
+        ctx.future(() -> HttpApi.on(answering, lags).thenCombine(theirs, (lag, others) -> {
             ctx.json(answer(now, state, lag, mine, others));
             return null;
         }));

@@ -35,6 +35,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +43,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -63,7 +65,10 @@ public final class HttpApi implements AutoCloseable {
     private static final int MIN_SERVER_THREADS = 8;
     /** Beyond {@code http.syncTimeout}, how long a stopping server waits for the last answers to be written. */
     private static final long STOP_MARGIN_MS = 2_000;
-    private static final CompletableFuture<Void> ANSWERED = CompletableFuture.completedFuture(null);
+    /** The least time another instance has to answer a forwarded request. */
+    private static final java.time.Duration FORWARD_TIMEOUT = java.time.Duration.ofSeconds(10);
+    /** Beyond {@code http.syncTimeout}, how long a forwarded read that waits for its write may take. */
+    private static final java.time.Duration FORWARD_MARGIN = java.time.Duration.ofSeconds(2);
     /** Analytics queries answered at once, and waiting beyond those: past both, a 503. */
     private static final int QUERY_THREADS = 8;
     private static final int QUERY_QUEUE = 64;
@@ -75,6 +80,12 @@ public final class HttpApi implements AutoCloseable {
      * Writes the answers of writes once Kafka has their command (async) or their outcome is committed
      * (sync): off the producer's I/O thread and the outcome reader's.
      */
+    private final java.util.concurrent.ExecutorService answering = java.util.concurrent.Executors.newFixedThreadPool(8,
+            runnable -> {
+                Thread thread = new Thread(runnable, "tally-answers");
+                thread.setDaemon(true);
+                return thread;
+            });
     /**
      * Answers analytics queries, which hold their thread while they read (other instances too):
      * never the server's threads, which then only wait on local work.
@@ -83,12 +94,6 @@ public final class HttpApi implements AutoCloseable {
             QUERY_THREADS, QUERY_THREADS, 60, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(QUERY_QUEUE),
             runnable -> {
                 Thread thread = new Thread(runnable, "tally-queries");
-                thread.setDaemon(true);
-                return thread;
-            });
-    private final java.util.concurrent.ExecutorService answering = java.util.concurrent.Executors.newFixedThreadPool(8,
-            runnable -> {
-                Thread thread = new Thread(runnable, "tally-answers");
                 thread.setDaemon(true);
                 return thread;
             });
@@ -132,9 +137,14 @@ public final class HttpApi implements AutoCloseable {
         metrics.requestsInProgress(inProgress::getRequestsActive);
         querying.allowCoreThreadTimeOut(true);
         HttpSettings http = settings.http();
-        this.forwarder = new Forwarder(http.readToken());
+        // A read forwarded to its owner may wait there for its write, up to the sync timeout.
+        this.forwarder = new Forwarder(http.readToken(), Collections.max(List.of(FORWARD_TIMEOUT,
+                http.syncTimeout().plus(FORWARD_MARGIN))));
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
+            // Measured when the answer is written: after-handlers do not run for a request whose
+            // future failed (a read that timed out waiting for its write, a peer that did not answer).
+            config.requestLogger.http((ctx, millis) -> measure(ctx));
             // The pool Javalin would make, bounded by http.maxThreads.
             config.jetty.threadPool = ConcurrencyUtil.jettyThreadPool("JettyServerThreadPool",
                     Math.min(MIN_SERVER_THREADS, http.maxThreads()), http.maxThreads(), false);
@@ -208,7 +218,8 @@ public final class HttpApi implements AutoCloseable {
         this.records = new RecordsHandler(settings, streams, advertised(), partitions, forwarder, readYourWrites,
                 app.jettyServer().threadPool());
         this.transfers = new TransfersHandler(streams, advertised(), partitions, forwarder);
-        this.consistency = new ConsistencyHandler(streams, applied, readYourWrites, advertised(), forwarder);
+        this.consistency = new ConsistencyHandler(streams, applied, readYourWrites, advertised(), forwarder,
+                app.jettyServer().threadPool());
         this.streams = streams;
         return queries;
     }
@@ -260,7 +271,6 @@ public final class HttpApi implements AutoCloseable {
         // One before-handler for every path, which looks at the path itself: Javalin matches each
         // before-handler's path pattern (a regular expression) against every request.
         app.before(this::before);
-        app.after(this::measure);
         // Analytics first: "analytics" is a reserved resource name, so these paths never mean a record.
         app.get("/v1/analytics/{resource}/{field}/top", ctx -> query(ctx, analytics()::top));
         app.get("/v1/analytics/{resource}/{field}", ctx -> query(ctx, analytics()::rows));
@@ -308,14 +318,16 @@ public final class HttpApi implements AutoCloseable {
      * instances' over HTTP, and take seconds over a million records, holding its thread throughout.
      */
     private void query(Context ctx, java.util.function.Consumer<Context> answer) {
-        CompletableFuture<Void> answered;
-        try {
-            answered = CompletableFuture.runAsync(() -> answer.accept(ctx), querying);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            throw ApiError.unavailable("too many analytics queries at once (" + QUERY_THREADS + " running, "
-                    + QUERY_QUEUE + " waiting); retry shortly");
-        }
-        ctx.future(() -> answered);
+        // Submitted once Javalin has made the request asynchronous, so the query never writes into
+        // a request the server thread is still handling.
+        ctx.future(() -> {
+            try {
+                return CompletableFuture.runAsync(() -> answer.accept(ctx), querying);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                throw ApiError.unavailable("too many analytics queries at once (" + QUERY_THREADS + " running, "
+                        + QUERY_QUEUE + " waiting); retry shortly");
+            }
+        });
     }
 
     private AnalyticsHandler analytics() {
@@ -405,9 +417,10 @@ public final class HttpApi implements AutoCloseable {
                 : written.thenApply(token -> null);
         // A repeated transfer id is answered with the original's state, which may be read from other
         // instances (seconds, when one is slow): asked without holding a thread meanwhile.
-        CompletableFuture<JsonNode> original = ended.thenCompose(steps -> steps != null && steps.duplicate()
+        // Off the outcome reader's thread, which ended the saga and answers every sync write.
+        CompletableFuture<JsonNode> original = ended.thenComposeAsync(steps -> steps != null && steps.duplicate()
                 ? transfers().state(id)
-                : CompletableFuture.completedFuture(null));
+                : CompletableFuture.completedFuture(null), answering);
         ctx.future(() -> original.handleAsync((state, error) -> {
             TransfersHandler.Steps steps = error == null ? ended.join() : null;
             if (sync) {
@@ -715,7 +728,7 @@ public final class HttpApi implements AutoCloseable {
                     }
                     if (written.isCompletedExceptionally()) {
                         respond(ctx, unwritten(error), "txId", id);
-                        return ANSWERED;
+                        return Writes.ANSWERED;
                     }
                     ctx.header(ConsistencyToken.HEADER, written.join().toString());
                     if (error == null) {
@@ -724,7 +737,7 @@ public final class HttpApi implements AutoCloseable {
                     ctx.status(504).json(Map.of("error", "TIMEOUT", "txId", id, "message", "no committed outcome within "
                             + settings.http().syncTimeout().toMillis() + " ms; the command is on the log and may still apply "
                             + "(a change to a record not yet created waits for its create)"));
-                    return ANSWERED;
+                    return Writes.ANSWERED;
                 }, answering).thenCompose(answered -> answered));
     }
 
@@ -803,6 +816,20 @@ public final class HttpApi implements AutoCloseable {
             return apiError;
         }
         return mayBeWritten(cause instanceof TimeoutException ? "no acknowledgement in time" : String.valueOf(cause.getMessage()));
+    }
+
+    /**
+     * The same outcome, its dependents run on {@code executor} also when it failed: a failure passes
+     * to the stages after it on the thread that failed it, which may be one that must not write
+     * answers (a timer, a Kafka client's).
+     */
+    static <T> CompletableFuture<T> on(Executor executor, CompletableFuture<T> future) {
+        return future.handleAsync((value, error) -> {
+            if (error != null) {
+                throw error instanceof CompletionException wrapped ? wrapped : new CompletionException(error);
+            }
+            return value;
+        }, executor);
     }
 
     /** The cause a future's stage wrapped, for the exception handlers that map it to an answer. */
@@ -1014,6 +1041,7 @@ public final class HttpApi implements AutoCloseable {
         }
         answering.shutdownNow();
         querying.shutdownNow();
+        forwarder.close();
         if (readYourWrites != null) {
             readYourWrites.close();
         }

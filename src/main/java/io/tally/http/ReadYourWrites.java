@@ -4,6 +4,7 @@ import io.tally.config.Settings;
 import io.tally.stream.AppliedOffsets;
 import io.tally.stream.TallyTopics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -29,12 +30,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * task that moved here and restored its state without deciding anything new yet).
  *
  * <p>A wait holds no thread: one timer looks at every waiting read's partition every 2 ms while
- * there are any, and asks for the deployment's committed offsets, once for all of them, every
- * 200 ms.
+ * there are any, and asks for the deployment's committed offsets, once for all of them, at most
+ * every 200 ms. A read is refused as not yet applied only after its wait and after committed
+ * offsets asked for since it came have answered, as a read on its own asked them once. At most
+ * {@value #MOST_WAITING} reads wait at once; more are answered 503 at once.
  */
 final class ReadYourWrites implements AutoCloseable {
+    static final int MOST_WAITING = 1000;
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long COMMITTED_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final int COMMITTED_TIMEOUT_MS = 5000;
 
     private final AppliedOffsets applied;
     private final Admin admin;
@@ -49,6 +54,11 @@ final class ReadYourWrites implements AutoCloseable {
     private final AtomicBoolean askingCommitted = new AtomicBoolean();
     /** When the timer next asks for the committed offsets, in {@link System#nanoTime()}; the timer's alone. */
     private long nextCommittedCheck = System.nanoTime();
+    /** The committed offsets last read, or empty; they only grow, so any past a token stay past it. */
+    private volatile Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+    /** When the last ask for committed offsets that has answered (or failed) was sent, in {@link System#nanoTime()}. */
+    private volatile long answeredAskSentAt = Long.MIN_VALUE;
+    private volatile boolean closed;
 
     ReadYourWrites(Settings settings, String bootstrap, AppliedOffsets applied) {
         this.applied = applied;
@@ -61,20 +71,39 @@ final class ReadYourWrites implements AutoCloseable {
      * {@link NotYetApplied} (a 503 saying it is not yet).
      */
     CompletableFuture<Void> applied(ConsistencyToken token, Duration wait) {
-        if (applied.applied(token.partition()) >= token.offset()) {
+        if (isApplied(token)) {
             return CompletableFuture.completedFuture(null);
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(ApiError.unavailable("stopping"));
+        }
+        if (waiting.size() >= MOST_WAITING) {
+            return CompletableFuture.failedFuture(ApiError.unavailable(MOST_WAITING
+                    + " reads are already waiting for their writes here; retry shortly"));
         }
         Waiter waiter = new Waiter(token, wait);
         waiting.add(waiter);
+        if (closed) {
+            finish(waiter, ApiError.unavailable("stopping"));
+        }
         tickSoon();
         return waiter.done;
+    }
+
+    private boolean isApplied(ConsistencyToken token) {
+        if (applied.applied(token.partition()) >= token.offset()) {
+            return true;
+        }
+        OffsetAndMetadata offset = committed.get(new TopicPartition(TallyTopics.COMMANDS, token.partition()));
+        return offset != null && offset.offset() > token.offset();
     }
 
     private void tickSoon() {
         if (ticking.compareAndSet(false, true)) {
             try {
                 timer.schedule(this::tick, TICK_NANOS, TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException closed) {
+            } catch (RejectedExecutionException closing) {
+                ticking.set(false);
                 waiting.forEach(waiter -> finish(waiter, ApiError.unavailable("stopping")));
             }
         }
@@ -84,24 +113,18 @@ final class ReadYourWrites implements AutoCloseable {
         ticking.set(false);
         try {
             long now = System.nanoTime();
+            long asked = answeredAskSentAt;
             for (Waiter waiter : waiting) {
-                if (applied.applied(waiter.token.partition()) >= waiter.token.offset()) {
+                if (isApplied(waiter.token)) {
                     finish(waiter, null);
-                } else if (now - waiter.deadline >= 0) {
+                } else if (now - waiter.deadline >= 0 && asked != Long.MIN_VALUE && asked - waiter.since >= 0) {
                     finish(waiter, new NotYetApplied("the write at " + waiter.token + " has not been applied here within "
                             + waiter.wait.toMillis() + " ms (its partition is behind or rebalancing); retry"));
                 }
             }
             if (!waiting.isEmpty() && now - nextCommittedCheck >= 0 && askingCommitted.compareAndSet(false, true)) {
                 nextCommittedCheck = now + COMMITTED_EVERY_NANOS;
-                admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
-                        .whenComplete((committed, error) -> {
-                            askingCommitted.set(false);
-                            if (error == null) {
-                                finishCommitted(committed);
-                            }
-                            // On an error the next check asks again; the waits end at their deadlines meanwhile.
-                        });
+                askCommitted(now);
             }
         } finally {
             if (!waiting.isEmpty()) {
@@ -110,12 +133,20 @@ final class ReadYourWrites implements AutoCloseable {
         }
     }
 
-    private void finishCommitted(Map<TopicPartition, OffsetAndMetadata> committed) {
-        for (Waiter waiter : waiting) {
-            OffsetAndMetadata offset = committed.get(new TopicPartition(TallyTopics.COMMANDS, waiter.token.partition()));
-            if (offset != null && offset.offset() > waiter.token.offset()) {
-                finish(waiter, null);
-            }
+    private void askCommitted(long sentAt) {
+        try {
+            admin.listConsumerGroupOffsets(applicationId, new ListConsumerGroupOffsetsOptions().timeoutMs(COMMITTED_TIMEOUT_MS))
+                    .partitionsToOffsetAndMetadata().whenComplete((offsets, error) -> {
+                        if (error == null) {
+                            committed = offsets;
+                        }
+                        // On an error the waits whose time is up end now; the next check asks again.
+                        answeredAskSentAt = sentAt;
+                        askingCommitted.set(false);
+                    });
+        } catch (RuntimeException e) {
+            answeredAskSentAt = sentAt;
+            askingCommitted.set(false);
         }
     }
 
@@ -133,13 +164,14 @@ final class ReadYourWrites implements AutoCloseable {
     private static final class Waiter {
         final ConsistencyToken token;
         final Duration wait;
+        final long since = System.nanoTime();
         final long deadline;
         final CompletableFuture<Void> done = new CompletableFuture<>();
 
         Waiter(ConsistencyToken token, Duration wait) {
             this.token = token;
             this.wait = wait;
-            this.deadline = System.nanoTime() + wait.toNanos();
+            this.deadline = since + wait.toNanos();
         }
     }
 
@@ -185,6 +217,7 @@ final class ReadYourWrites implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         timer.shutdownNow();
         waiting.forEach(waiter -> finish(waiter, ApiError.unavailable("stopping")));
         admin.close(Duration.ofSeconds(5));

@@ -57,8 +57,8 @@ final class RecordsHandler {
     private final Ledger ledger;
 
     /**
-     * @param reading where a keyed read that waited for its write reads the stores: the server's
-     *                threads, not the timer that saw the write applied
+     * @param reading where a keyed read that waited for its write reads the stores and answers,
+     *                also when the wait failed: the server's threads, not the timer that ended it
      */
     RecordsHandler(Settings settings, KafkaStreams streams, HostInfo self, int partitions, Forwarder forwarder,
                    ReadYourWrites readYourWrites, Executor reading) {
@@ -262,7 +262,7 @@ final class RecordsHandler {
             if (applied.isDone() && !applied.isCompletedExceptionally()) {
                 answerHere.accept(partition);
             } else {
-                ctx.future(() -> applied.thenRunAsync(() -> answerHere.accept(partition), reading));
+                ctx.future(() -> HttpApi.on(reading, applied).thenRun(() -> answerHere.accept(partition)));
             }
             return;
         }

@@ -14,7 +14,8 @@ import java.util.function.LongFunction;
 
 /** How a committed outcome answers a sync write. */
 final class Writes {
-    private static final CompletableFuture<Void> ANSWERED = CompletableFuture.completedFuture(null);
+    /** An answer written already. */
+    static final CompletableFuture<Void> ANSWERED = CompletableFuture.completedFuture(null);
 
     private Writes() {
     }

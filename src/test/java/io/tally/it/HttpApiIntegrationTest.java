@@ -473,13 +473,14 @@ class HttpApiIntegrationTest {
         String token = TallyTopics.partitionOf(key, 4) + ":999999999";
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> waiting = IntStream.range(0, 2 * SERVER_THREADS)
                 .mapToObj(i -> CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/" + key + "?consistency="
-                        + token + "&waitMs=15000")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()))
+                        + token + "&waitMs=20000")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()))
                 .toList();
         java.util.regex.Pattern active = java.util.regex.Pattern.compile("tally_http_requests_active(\\{[^}]*})? ([0-9.]+)");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             java.util.regex.Matcher gauge = active.matcher(call("GET", "/metrics", null, Map.of()).body());
             assertThat(gauge.find()).isTrue();
-            assertThat(Double.parseDouble(gauge.group(2))).isGreaterThanOrEqualTo(2 * SERVER_THREADS);
+            // The waiting reads and this request itself.
+            assertThat(Double.parseDouble(gauge.group(2))).isGreaterThanOrEqualTo(2 * SERVER_THREADS + 1);
         });
         // While all of them wait, the server still answers: a write and a read of it.
         HttpResponse<String> written = call("POST", "/v1/wallets/while-reads-wait", "{\"balance\": \"3\"}", Map.of());
@@ -492,6 +493,11 @@ class HttpApiIntegrationTest {
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
             assertThat(json(answer).get("error").asText()).isEqualTo("NOT_YET_APPLIED");
         }
+        // Answered after their wait failed, and still counted in the requests' timer.
+        java.util.regex.Matcher counted = java.util.regex.Pattern.compile("tally_http_requests_seconds_count\\{method=\"GET\","
+                + "route=\"/v1/\\{resource}/\\{id}\",status=\"503\",?[^}]*} ([0-9.]+)").matcher(call("GET", "/metrics", null, Map.of()).body());
+        assertThat(counted.find()).as("a timer of reads answered 503").isTrue();
+        assertThat(Double.parseDouble(counted.group(1))).isGreaterThanOrEqualTo(2 * SERVER_THREADS);
     }
 
     @Test
