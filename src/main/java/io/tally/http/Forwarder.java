@@ -7,6 +7,8 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
+import org.apache.kafka.common.utils.ThreadUtils;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,11 +44,7 @@ final class Forwarder implements AutoCloseable {
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private final ThreadPoolExecutor asking = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(QUEUED), runnable -> {
-                Thread thread = new Thread(runnable, "tally-forwarding");
-                thread.setDaemon(true);
-                return thread;
-            });
+            new ArrayBlockingQueue<>(QUEUED), ThreadUtils.createThreadFactory("tally-forwarding", true));
     private final String token;
     private final Duration timeout;
 

@@ -31,6 +31,8 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.StatisticsHandler;
 
+import org.apache.kafka.common.utils.ThreadUtils;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -81,22 +83,14 @@ public final class HttpApi implements AutoCloseable {
      * (sync): off the producer's I/O thread and the outcome reader's.
      */
     private final java.util.concurrent.ExecutorService answering = java.util.concurrent.Executors.newFixedThreadPool(8,
-            runnable -> {
-                Thread thread = new Thread(runnable, "tally-answers");
-                thread.setDaemon(true);
-                return thread;
-            });
+            ThreadUtils.createThreadFactory("tally-answers", true));
     /**
      * Answers analytics queries, which hold their thread while they read (other instances too):
      * never the server's threads, which then only wait on local work.
      */
     private final java.util.concurrent.ThreadPoolExecutor querying = new java.util.concurrent.ThreadPoolExecutor(
             QUERY_THREADS, QUERY_THREADS, 60, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(QUERY_QUEUE),
-            runnable -> {
-                Thread thread = new Thread(runnable, "tally-queries");
-                thread.setDaemon(true);
-                return thread;
-            });
+            ThreadUtils.createThreadFactory("tally-queries", true));
     private final Javalin app;
     private volatile KafkaStreams streams;
     private volatile StreamsPartialStores localPartials;

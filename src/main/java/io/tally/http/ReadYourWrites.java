@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.ThreadUtils;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -45,11 +46,8 @@ final class ReadYourWrites implements AutoCloseable {
     private final Admin admin;
     private final String applicationId;
     private final Set<Waiter> waiting = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "tally-read-your-writes");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            ThreadUtils.createThreadFactory("tally-read-your-writes", true));
     private final AtomicBoolean ticking = new AtomicBoolean();
     private final AtomicBoolean askingCommitted = new AtomicBoolean();
     /** When the timer next asks for the committed offsets, in {@link System#nanoTime()}; the timer's alone. */
