@@ -43,8 +43,7 @@ final class Forwarder implements AutoCloseable {
     static final int QUEUED = 1024;
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-    private final ThreadPoolExecutor asking = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(QUEUED), ThreadUtils.createThreadFactory("tally-forwarding", true));
+    private final ThreadPoolExecutor asking;
     private final String token;
     private final Duration timeout;
 
@@ -54,8 +53,15 @@ final class Forwarder implements AutoCloseable {
      *                wait for its write
      */
     Forwarder(String token, Duration timeout) {
+        this(token, timeout, THREADS, QUEUED);
+    }
+
+    /** With {@code threads} waiting for answers at once and {@code queued} more calls before refusing. */
+    Forwarder(String token, Duration timeout, int threads, int queued) {
         this.token = token;
         this.timeout = timeout;
+        this.asking = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queued),
+                ThreadUtils.createThreadFactory("tally-forwarding", true));
         asking.allowCoreThreadTimeOut(true);
     }
 
@@ -79,8 +85,11 @@ final class Forwarder implements AutoCloseable {
         try {
             return CompletableFuture.supplyAsync(() -> send(host, built), asking);
         } catch (RejectedExecutionException e) {
+            if (asking.isShutdown()) {
+                return CompletableFuture.failedFuture(new IncompleteException("stopping"));
+            }
             return CompletableFuture.failedFuture(new IncompleteException("too many requests to other instances at once ("
-                    + THREADS + " waiting for answers, " + QUEUED + " queued); retry shortly"));
+                    + asking.getMaximumPoolSize() + " waiting for answers, " + asking.getQueue().size() + " queued); retry shortly"));
         }
     }
 

@@ -43,6 +43,7 @@ final class ReadYourWrites implements AutoCloseable {
     private static final int COMMITTED_TIMEOUT_MS = 5000;
 
     private final AppliedOffsets applied;
+    private final int mostWaiting;
     private final Admin admin;
     private final String applicationId;
     private final Set<Waiter> waiting = ConcurrentHashMap.newKeySet();
@@ -59,7 +60,13 @@ final class ReadYourWrites implements AutoCloseable {
     private volatile boolean closed;
 
     ReadYourWrites(Settings settings, String bootstrap, AppliedOffsets applied) {
+        this(settings, bootstrap, applied, MOST_WAITING);
+    }
+
+    /** With at most {@code mostWaiting} reads waiting at once. */
+    ReadYourWrites(Settings settings, String bootstrap, AppliedOffsets applied, int mostWaiting) {
         this.applied = applied;
+        this.mostWaiting = mostWaiting;
         this.admin = Admin.create(settings.kafkaClient(bootstrap));
         this.applicationId = settings.applicationId();
     }
@@ -75,8 +82,8 @@ final class ReadYourWrites implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(ApiError.unavailable("stopping"));
         }
-        if (waiting.size() >= MOST_WAITING) {
-            return CompletableFuture.failedFuture(ApiError.unavailable(MOST_WAITING
+        if (waiting.size() >= mostWaiting) {
+            return CompletableFuture.failedFuture(ApiError.unavailable(mostWaiting
                     + " reads are already waiting for their writes here; retry shortly"));
         }
         Waiter waiter = new Waiter(token, wait);
