@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * A dedupe lookup of a transaction id, as the ledger makes one for every command carrying an id
  * (every REST write): by period ({@link RememberedTxIds}, point reads) against the range of times
  * earlier versions read, on RocksDB window stores holding {@code remembered} ids already flushed to
- * files, configured as the service configures them ({@link BoundedRocksDB}). Run with
+ * files, configured as the service configures them ({@link BoundedRocksDB}), and on one whose
+ * {@code recent} ids are all still in its memtable. Run with
  * {@code mvn -B -ntp -Pjmh test-compile exec:exec -Djmh.args="-f 1 -wi 3 -i 5 DedupeLookup"}.
  */
 @State(Scope.Thread)
@@ -42,11 +43,18 @@ public class DedupeLookupBenchmark {
     @Param({"200000"})
     public int remembered;
 
+    /** Ids still in the store's memtable, not yet flushed to a file: a busy partition's last seconds. */
+    @Param({"10000"})
+    public int recent;
+
     private Path dir;
     private WindowStore<String, Outcome> periods;
     private WindowStore<String, Outcome> legacy;
     private WindowStore<String, Outcome> emptyLegacy;
     private RememberedTxIds byPeriod;
+    private WindowStore<String, Outcome> recentPeriods;
+    private WindowStore<String, Outcome> recentLegacy;
+    private RememberedTxIds inMemtable;
     private long next;
 
     @Setup(Level.Trial)
@@ -73,6 +81,17 @@ public class DedupeLookupBenchmark {
         }
         periods.flush();
         legacy.flush();
+
+        MockProcessorContext<Object, Object> busy = new MockProcessorContext<>(props, new TaskId(0, 2),
+                Files.createDirectory(dir.resolve("busy")).toFile());
+        busy.setCurrentSystemTimeMs(NOW);
+        recentPeriods = opened(busy, TallyTopology.dedupePeriods(HORIZON));
+        recentLegacy = opened(busy, TallyTopology.legacyDedupe(HORIZON));
+        inMemtable = new RememberedTxIds(HORIZON);
+        inMemtable.init(busy);
+        for (int i = 0; i < recent; i++) {
+            inMemtable.put(key(i), Outcome.applied(i), NOW - 10_000 + i * (10_000L / recent));
+        }
     }
 
     private static WindowStore<String, Outcome> opened(MockProcessorContext<Object, Object> context,
@@ -90,6 +109,8 @@ public class DedupeLookupBenchmark {
     @TearDown(Level.Trial)
     public void close() throws IOException {
         periods.close();
+        recentPeriods.close();
+        recentLegacy.close();
         emptyLegacy.close();
         legacy.close();
         try (var paths = Files.walk(dir)) {
@@ -101,6 +122,12 @@ public class DedupeLookupBenchmark {
     @Benchmark
     public Outcome newIdByPeriod() {
         return byPeriod.get(key(remembered + next++), NOW);
+    }
+
+    /** A new id, the ids remembered in the last seconds still in the memtable. */
+    @Benchmark
+    public Outcome newIdRecentInMemtable() {
+        return inMemtable.get(key(recent + next++), NOW);
     }
 
     /** A new id as earlier versions looked it up: a range of times, an iterator seeking into every file. */
