@@ -43,9 +43,13 @@ final class CpuSplit {
                 kinds.put(info.getThreadId(), kind(info.getThreadName()));
             }
         }
-        long process = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        return new CpuSplit(nanos, kinds, processNanos());
+    }
+
+    /** The CPU time this JVM has used so far, every thread of it, or -1 when the JVM does not say. */
+    static long processNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
-        return new CpuSplit(nanos, kinds, process);
     }
 
     private static String kind(String thread) {

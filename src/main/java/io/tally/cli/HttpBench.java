@@ -75,6 +75,17 @@ final class HttpBench {
     static void measureWrites(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate, Duration warmUp,
                               IntFunction<String> addPath, int records, Map<String, Object> results)
             throws InterruptedException {
+        measureWrites(load, bases, rates, perRate, warmUp, addPath, records, results, null);
+    }
+
+    /**
+     * @param costs where to say why the instances' costs are left out, or null not to measure them (the
+     *              instances share this JVM, so their costs and the generator's cannot be told apart)
+     */
+    static void measureWrites(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate, Duration warmUp,
+                              IntFunction<String> addPath, int records, Map<String, Object> results,
+                              java.io.PrintWriter costs)
+            throws InterruptedException {
         // Called on the generator's one thread only, so one unsynchronized random is enough.
         SplittableRandom random = new SplittableRandom(20251123L);
         // Appended, not resolved: a base may carry a path prefix (a proxy's mount point), as --url may.
@@ -96,8 +107,12 @@ final class HttpBench {
         results.put("httpWarmUpSeconds", warmUp.toSeconds());
         results.put("httpWarmUpPerSecond", half.isZero() ? "none" : warmUpRate + " then " + rates.get(0));
         for (int rate : rates) {
+            ProcessCosts.Snapshot before = costs == null ? null : ProcessCosts.take(load, bases, costs);
             HttpLoad.Outcome writes = load.openLoop(rate, perRate, add,
                     new Progress("write " + rate + "/s", (long) rate * perRate.toSeconds()));
+            if (costs != null) {
+                ProcessCosts.report(before, ProcessCosts.take(load, bases, costs), writes.latencies().count(), rate, results);
+            }
             results.put("httpSyncWriteOk_" + rate, writes.latencies().count());
             results.put("httpSyncWriteErrors_" + rate, writes.errors());
             results.put("httpSyncWriteAchievedPerSecond_" + rate, writes.achievedPerSecond());

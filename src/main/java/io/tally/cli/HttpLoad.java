@@ -352,6 +352,26 @@ final class HttpLoad implements AutoCloseable {
                 Math.round(recorded.get() / seconds * 10) / 10.0, List.of(), 0);
     }
 
+    /**
+     * The body of a GET that must answer 200, within {@link #CONNECT_TIMEOUT}'s length.
+     *
+     * @throws IllegalStateException with the status, or why there was none
+     */
+    String text(URI uri) {
+        try {
+            org.eclipse.jetty.client.api.ContentResponse response = newRequest(Request.get(uri), CONNECT_TIMEOUT.toNanos()).send();
+            if (response.getStatus() != 200) {
+                throw new IllegalStateException("answered " + response.getStatus());
+            }
+            return response.getContentAsString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(e.getCause() == null ? e.toString() : e.getCause().toString());
+        }
+    }
+
     private org.eclipse.jetty.client.api.Request newRequest(Request request) {
         return newRequest(request, REQUEST_TIMEOUT.toNanos());
     }

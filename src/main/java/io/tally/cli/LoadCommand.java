@@ -104,7 +104,7 @@ final class LoadCommand implements Callable<Integer> {
                 return 1;
             }
             HttpBench.measureWrites(load, bases, rates, Duration.ofSeconds(seconds), Duration.ofSeconds(warmUpSeconds),
-                    i -> recordPath(i) + "/" + field + "/add", records, results);
+                    i -> recordPath(i) + "/" + field + "/add", records, results, spec.commandLine().getErr());
             java.util.function.IntFunction<HttpLoad.Request> read = i -> HttpLoad.Request.get(
                     URI.create(bases.get(i % bases.size()) + recordPath(i % records)));
             load.closedLoop(HttpBench.READ_CONCURRENCY, HttpBench.READ_WARM_UP, read,

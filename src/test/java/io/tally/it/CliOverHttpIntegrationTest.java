@@ -89,6 +89,9 @@ class CliOverHttpIntegrationTest {
         assertThat(figures.get("httpSyncWriteP99MsPer1s_40")).as("a p99 for each of the two seconds").hasSize(2);
         assertThat(figures.get("httpSyncWriteWaitedForConnection_40").asLong()).as("40/s never needs 1,024 connections")
                 .isZero();
+        assertThat(figures.get("httpSyncWriteServiceCpuUsPerWrite_40").asDouble()).as("read from /metrics").isPositive();
+        assertThat(figures.get("httpSyncWriteGeneratorCpuUsPerWrite_40").asDouble()).isPositive();
+        assertThat(figures.get("httpSyncWriteServiceGcPauses_40").asLong()).isNotNegative();
         assertThat(load.out()).contains("httpSyncWriteP50Ms_40");
         java.math.BigDecimal total = java.math.BigDecimal.ZERO;
         for (int i = 0; i < 3; i++) {
