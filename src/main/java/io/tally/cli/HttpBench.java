@@ -11,6 +11,7 @@ import org.apache.kafka.streams.StreamsMetadata;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,13 +80,20 @@ final class HttpBench {
     }
 
     /**
-     * @param costs where to say why the instances' costs are left out, or null not to measure them (the
-     *              instances share this JVM, so their costs and the generator's cannot be told apart)
+     * As {@link #measureWrites}, and also what each rate's writes cost the instances and the generator
+     * ({@link ProcessCosts}), for instances in processes of their own; {@code err} hears why the
+     * instances' costs are left out when they are.
      */
-    static void measureWrites(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate, Duration warmUp,
-                              IntFunction<String> addPath, int records, Map<String, Object> results,
-                              java.io.PrintWriter costs)
-            throws InterruptedException {
+    static void measureWritesAndCosts(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate,
+                                      Duration warmUp, IntFunction<String> addPath, int records,
+                                      Map<String, Object> results, PrintWriter err) throws InterruptedException {
+        measureWrites(load, bases, rates, perRate, warmUp, addPath, records, results, err);
+    }
+
+    /** @param costs where to say why the instances' costs are left out, or null not to measure costs */
+    private static void measureWrites(HttpLoad load, List<URI> bases, List<Integer> rates, Duration perRate,
+                                      Duration warmUp, IntFunction<String> addPath, int records,
+                                      Map<String, Object> results, PrintWriter costs) throws InterruptedException {
         // Called on the generator's one thread only, so one unsynchronized random is enough.
         SplittableRandom random = new SplittableRandom(20251123L);
         // Appended, not resolved: a base may carry a path prefix (a proxy's mount point), as --url may.
@@ -107,11 +115,11 @@ final class HttpBench {
         results.put("httpWarmUpSeconds", warmUp.toSeconds());
         results.put("httpWarmUpPerSecond", half.isZero() ? "none" : warmUpRate + " then " + rates.get(0));
         for (int rate : rates) {
-            ProcessCosts.Snapshot before = costs == null ? null : ProcessCosts.take(load, bases, costs);
+            ProcessCosts spending = costs == null ? null : ProcessCosts.start(load, bases, costs);
             HttpLoad.Outcome writes = load.openLoop(rate, perRate, add,
                     new Progress("write " + rate + "/s", (long) rate * perRate.toSeconds()));
-            if (costs != null) {
-                ProcessCosts.report(before, ProcessCosts.take(load, bases, costs), writes.latencies().count(), rate, results);
+            if (spending != null) {
+                spending.finish(writes.latencies().count(), rate, results);
             }
             results.put("httpSyncWriteOk_" + rate, writes.latencies().count());
             results.put("httpSyncWriteErrors_" + rate, writes.errors());

@@ -2,6 +2,8 @@ package io.tally.cli;
 
 import org.eclipse.jetty.client.DuplexConnectionPool;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.api.ContentResponse;
+import org.eclipse.jetty.client.util.FutureResponseListener;
 import org.eclipse.jetty.client.util.BytesRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -55,6 +57,9 @@ final class HttpLoad implements AutoCloseable {
     private static final int MAX_IN_FLIGHT = 20_000;
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long an instance may take to give its metrics ({@link #text}). */
+    private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(10);
+    private static final int MOST_SCRAPED_BYTES = 16 * 1024 * 1024;
 
     /**
      * Connections per server by default. A request waiting for a free connection still counts from
@@ -110,7 +115,7 @@ final class HttpLoad implements AutoCloseable {
         client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
         client.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         client.setFollowRedirects(false);
-        // Answers are counted, never read: no gzip to ask for or undo.
+        // The load's answers are counted, never read (only metrics are): no gzip to ask for or undo.
         client.getContentDecoderFactories().clear();
         client.setUserAgentField(null);
         try {
@@ -353,13 +358,17 @@ final class HttpLoad implements AutoCloseable {
     }
 
     /**
-     * The body of a GET that must answer 200, within {@link #CONNECT_TIMEOUT}'s length.
+     * The body of a GET that must answer 200, within {@link #SCRAPE_TIMEOUT}: an instance's
+     * {@code /metrics}, which with every Kafka client's metrics may pass Jetty's default 2 MB.
      *
      * @throws IllegalStateException with the status, or why there was none
      */
     String text(URI uri) {
+        org.eclipse.jetty.client.api.Request request = newRequest(Request.get(uri), SCRAPE_TIMEOUT.toNanos());
+        FutureResponseListener answer = new FutureResponseListener(request, MOST_SCRAPED_BYTES);
+        request.send(answer);
         try {
-            org.eclipse.jetty.client.api.ContentResponse response = newRequest(Request.get(uri), CONNECT_TIMEOUT.toNanos()).send();
+            ContentResponse response = answer.get(SCRAPE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (response.getStatus() != 200) {
                 throw new IllegalStateException("answered " + response.getStatus());
             }
@@ -368,6 +377,7 @@ final class HttpLoad implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
         } catch (ExecutionException | TimeoutException e) {
+            request.abort(e);
             throw new IllegalStateException(e.getCause() == null ? e.toString() : e.getCause().toString());
         }
     }

@@ -103,7 +103,7 @@ final class LoadCommand implements Callable<Integer> {
                         + refused + " (by status); check --url, --token and that " + resource + " has the field " + field);
                 return 1;
             }
-            HttpBench.measureWrites(load, bases, rates, Duration.ofSeconds(seconds), Duration.ofSeconds(warmUpSeconds),
+            HttpBench.measureWritesAndCosts(load, bases, rates, Duration.ofSeconds(seconds), Duration.ofSeconds(warmUpSeconds),
                     i -> recordPath(i) + "/" + field + "/add", records, results, spec.commandLine().getErr());
             java.util.function.IntFunction<HttpLoad.Request> read = i -> HttpLoad.Request.get(
                     URI.create(bases.get(i % bases.size()) + recordPath(i % records)));

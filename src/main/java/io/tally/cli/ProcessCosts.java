@@ -1,10 +1,11 @@
 package io.tally.cli;
 
+import java.io.PrintWriter;
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What the instances behind {@code tally load --url} and the generator itself spend on the writes
@@ -13,16 +14,82 @@ import java.util.Set;
  * docs/BENCHMARKS.md took from {@code /proc} by hand: on a machine the service shares with its
  * load, they say how much of it each side used. An instance running the embedded broker counts
  * the broker's work as its own.
+ *
+ * <p>Each URL is one instance: an instance named twice (spelled the same) counts once; one behind a
+ * load balancer, or one not named, cannot be counted. When an instance cannot be read, or its
+ * counters went back (it restarted in between), the instances' figures are left out and the reason
+ * printed; the generator's are still given.
  */
 final class ProcessCosts {
     static final String CPU = "process_cpu_time_ns_total";
     static final String GC_PAUSES = "jvm_gc_pause_seconds_count";
     static final String GC_PAUSE_SECONDS = "jvm_gc_pause_seconds_sum";
 
-    private ProcessCosts() {
+    private final HttpLoad load;
+    private final List<URI> instances;
+    private final PrintWriter err;
+    private final long generatorBefore;
+    /** Each instance's counters before, or null when one could not be read. */
+    private final Map<URI, Counters> before;
+
+    private ProcessCosts(HttpLoad load, List<URI> instances, PrintWriter err) {
+        this.load = load;
+        this.instances = instances;
+        this.err = err;
+        this.generatorBefore = CpuSplit.processNanos();
+        this.before = read(load, instances, err);
     }
 
-    /** Counters of one or more instances, summed. */
+    /** Reads the counters before a rate is timed; {@code err} hears why the instances' figures are left out. */
+    static ProcessCosts start(HttpLoad load, List<URI> bases, PrintWriter err) {
+        return new ProcessCosts(load, List.copyOf(new LinkedHashSet<>(bases)), err);
+    }
+
+    /** Reads the counters again and puts what the {@code writes} successful writes at {@code rate} cost. */
+    void finish(long writes, int rate, Map<String, Object> results) {
+        long generatorAfter = CpuSplit.processNanos();
+        Map<URI, Counters> after = before == null ? null : read(load, instances, err);
+        if (writes <= 0) {
+            return;
+        }
+        if (generatorBefore >= 0 && generatorAfter >= 0) {
+            results.put("httpSyncWriteGeneratorCpuUsPerWrite_" + rate, round((generatorAfter - generatorBefore) / 1000.0 / writes));
+        }
+        if (after == null) {
+            return;
+        }
+        Counters spent = Counters.NONE;
+        for (URI instance : instances) {
+            Counters one = after.get(instance).minus(before.get(instance));
+            if (one.cpuNanos() < 0 || one.gcPauses() < 0 || one.gcPauseSeconds() < 0) {
+                err.println("tally load: the counters of " + instance + " went back while " + rate + "/s was timed (it "
+                        + "restarted?); the service's CPU and collector figures are left out");
+                return;
+            }
+            spent = spent.plus(one);
+        }
+        results.put("httpSyncWriteServiceCpuUsPerWrite_" + rate, round(spent.cpuNanos() / 1000.0 / writes));
+        results.put("httpSyncWriteServiceGcPauses_" + rate, Math.round(spent.gcPauses()));
+        results.put("httpSyncWriteServiceGcPauseMs_" + rate, round(spent.gcPauseSeconds() * 1000));
+    }
+
+    /** Every instance's counters, or null (and why, on {@code err}) when one cannot be read. */
+    private static Map<URI, Counters> read(HttpLoad load, List<URI> instances, PrintWriter err) {
+        Map<URI, Counters> counters = new LinkedHashMap<>();
+        for (URI instance : instances) {
+            URI metrics = URI.create(instance + "/metrics");
+            try {
+                counters.put(instance, parse(load.text(metrics)));
+            } catch (RuntimeException e) {
+                err.println("tally load: cannot read " + metrics + " (" + e.getMessage() + "); the service's CPU and "
+                        + "collector figures are left out");
+                return null;
+            }
+        }
+        return counters;
+    }
+
+    /** Counters of one instance, or several summed. */
     record Counters(double cpuNanos, double gcPauses, double gcPauseSeconds) {
         static final Counters NONE = new Counters(0, 0, 0);
 
@@ -34,13 +101,6 @@ final class ProcessCosts {
             return new Counters(cpuNanos - earlier.cpuNanos, gcPauses - earlier.gcPauses,
                     gcPauseSeconds - earlier.gcPauseSeconds);
         }
-    }
-
-    /**
-     * The instances' counters (null when one of them could not be read) and the generator's CPU time
-     * (-1 when its JVM does not say) at one moment.
-     */
-    record Snapshot(Counters instances, long generatorCpuNanos) {
     }
 
     /**
@@ -83,45 +143,6 @@ final class ProcessCosts {
             rest = rest.substring(rest.lastIndexOf('}') + 1);
         }
         return Double.parseDouble(rest.trim().split(" ")[0]);
-    }
-
-    /**
-     * Reads every instance once (an instance named twice in {@code --url} counts once); when one cannot
-     * be read, says why on {@code err} and gives no instances' counters.
-     */
-    static Snapshot take(HttpLoad load, List<URI> bases, java.io.PrintWriter err) {
-        long generator = CpuSplit.processNanos();
-        Set<URI> instances = new LinkedHashSet<>(bases);
-        Counters sum = Counters.NONE;
-        for (URI base : instances) {
-            URI metrics = URI.create(base + "/metrics");
-            try {
-                sum = sum.plus(parse(load.text(metrics)));
-            } catch (RuntimeException e) {
-                err.println("tally load: cannot read " + metrics + " (" + e.getMessage() + "); the service's CPU and "
-                        + "collector figures are left out");
-                return new Snapshot(null, generator);
-            }
-        }
-        return new Snapshot(sum, generator);
-    }
-
-    /** Puts the costs of {@code writes} successful writes at {@code rate} between two snapshots. */
-    static void report(Snapshot before, Snapshot after, long writes, int rate, Map<String, Object> results) {
-        if (writes <= 0) {
-            return;
-        }
-        if (before.generatorCpuNanos() >= 0 && after.generatorCpuNanos() >= 0) {
-            results.put("httpSyncWriteGeneratorCpuUsPerWrite_" + rate,
-                    round((after.generatorCpuNanos() - before.generatorCpuNanos()) / 1000.0 / writes));
-        }
-        if (before.instances() == null || after.instances() == null) {
-            return;
-        }
-        Counters spent = after.instances().minus(before.instances());
-        results.put("httpSyncWriteServiceCpuUsPerWrite_" + rate, round(spent.cpuNanos() / 1000.0 / writes));
-        results.put("httpSyncWriteServiceGcPauses_" + rate, Math.round(spent.gcPauses()));
-        results.put("httpSyncWriteServiceGcPauseMs_" + rate, round(spent.gcPauseSeconds() * 1000));
     }
 
     private static double round(double value) {

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Server-side calls to the other instances of the deployment, only ever at hosts Kafka Streams'
@@ -44,6 +45,7 @@ final class Forwarder implements AutoCloseable {
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private final ThreadPoolExecutor asking;
+    private final int queued;
     private final String token;
     private final Duration timeout;
 
@@ -60,6 +62,7 @@ final class Forwarder implements AutoCloseable {
     Forwarder(String token, Duration timeout, int threads, int queued) {
         this.token = token;
         this.timeout = timeout;
+        this.queued = queued;
         this.asking = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queued),
                 ThreadUtils.createThreadFactory("tally-forwarding", true));
         asking.allowCoreThreadTimeOut(true);
@@ -82,14 +85,16 @@ final class Forwarder implements AutoCloseable {
             request.header("Authorization", "Bearer " + token);
         }
         HttpRequest built = request.build();
+        Call call = new Call(() -> send(host, built));
         try {
-            return CompletableFuture.supplyAsync(() -> send(host, built), asking);
+            asking.execute(call);
+            return call.answer;
         } catch (RejectedExecutionException e) {
             if (asking.isShutdown()) {
                 return CompletableFuture.failedFuture(new IncompleteException("stopping"));
             }
             return CompletableFuture.failedFuture(new IncompleteException("too many requests to other instances at once ("
-                    + asking.getMaximumPoolSize() + " waiting for answers, " + asking.getQueue().size() + " queued); retry shortly"));
+                    + asking.getMaximumPoolSize() + " waiting for answers, " + queued + " queued); retry shortly"));
         }
     }
 
@@ -143,7 +148,32 @@ final class Forwarder implements AutoCloseable {
 
     @Override
     public void close() {
-        asking.shutdownNow();
+        // Calls waiting for an answer are interrupted and fail; those still queued are failed here.
+        for (Runnable queuedCall : asking.shutdownNow()) {
+            ((Call) queuedCall).answer.completeExceptionally(new IncompleteException("stopping"));
+        }
+    }
+
+    /** A call to another instance as its pool runs it: the answer completes on the thread that waited for it. */
+    private static final class Call implements Runnable {
+        final CompletableFuture<HttpResponse<byte[]>> answer = new CompletableFuture<>();
+        private final Supplier<HttpResponse<byte[]>> send;
+
+        Call(Supplier<HttpResponse<byte[]>> send) {
+            this.send = send;
+        }
+
+        @Override
+        public void run() {
+            try {
+                answer.complete(send.get());
+            } catch (Throwable e) {
+                answer.completeExceptionally(e);
+                if (e instanceof Error error) {
+                    throw error;
+                }
+            }
+        }
     }
 
     private static URI uri(HostInfo host, String pathAndQuery) {

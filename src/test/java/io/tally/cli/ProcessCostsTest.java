@@ -7,13 +7,17 @@ import org.junit.jupiter.api.Test;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
+/** Costs read from instances standing in with a real HTTP server and metrics set by each test. */
 class ProcessCostsTest {
     private static final String EXPOSITION = """
             # HELP process_cpu_time_ns_total The "cpu time" used by the Java Virtual Machine process
@@ -29,7 +33,8 @@ class ProcessCostsTest {
             """;
 
     private final StringWriter err = new StringWriter();
-    private final List<Javalin> servers = new java.util.ArrayList<>();
+    private final List<Javalin> servers = new ArrayList<>();
+    private final Map<String, Object> results = new LinkedHashMap<>();
 
     @AfterEach
     void stop() {
@@ -42,7 +47,7 @@ class ProcessCostsTest {
 
         assertThat(counters.cpuNanos()).isEqualTo(1.745e10);
         assertThat(counters.gcPauses()).isEqualTo(5);
-        assertThat(counters.gcPauseSeconds()).isCloseTo(0.089, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(counters.gcPauseSeconds()).isCloseTo(0.089, offset(1e-9));
     }
 
     @Test
@@ -52,68 +57,83 @@ class ProcessCostsTest {
     }
 
     @Test
-    void theCostsOfTheWritesAreWhatTheCountersMovedByDividedByTheWrites() {
-        Map<String, Object> results = new LinkedHashMap<>();
-        ProcessCosts.Snapshot before = new ProcessCosts.Snapshot(new ProcessCosts.Counters(1e9, 10, 0.2), 5_000_000_000L);
-        ProcessCosts.Snapshot after = new ProcessCosts.Snapshot(new ProcessCosts.Counters(1e9 + 2.6e9, 13, 0.26), 5_600_000_000L);
+    void whatTheInstancesCountersMovedIsDividedByTheWritesAndAnInstanceNamedTwiceCountsOnce() {
+        AtomicReference<String> one = new AtomicReference<>(counters(1e9, 10, 0.2));
+        AtomicReference<String> other = new AtomicReference<>(counters(4e9, 0, 0));
+        URI first = serving(one);
+        URI second = serving(other);
 
-        ProcessCosts.report(before, after, 10_000, 5000, results);
+        try (HttpLoad load = new HttpLoad()) {
+            ProcessCosts costs = ProcessCosts.start(load, List.of(first, second, first), new PrintWriter(err, true));
+            one.set(counters(1e9 + 2.0e9, 13, 0.26));
+            other.set(counters(4e9 + 0.6e9, 0, 0));
+            costs.finish(10_000, 5000, results);
+        }
 
         assertThat(results).containsEntry("httpSyncWriteServiceCpuUsPerWrite_5000", 260.0)
                 .containsEntry("httpSyncWriteServiceGcPauses_5000", 3L)
                 .containsEntry("httpSyncWriteServiceGcPauseMs_5000", 60.0)
-                .containsEntry("httpSyncWriteGeneratorCpuUsPerWrite_5000", 60.0);
-    }
-
-    @Test
-    void withoutTheInstancesCountersOnlyTheGeneratorsCostIsGivenAndWithoutWritesNothing() {
-        Map<String, Object> results = new LinkedHashMap<>();
-        ProcessCosts.Snapshot unread = new ProcessCosts.Snapshot(null, 0);
-
-        ProcessCosts.report(unread, new ProcessCosts.Snapshot(null, 1_000_000), 100, 40, results);
-        assertThat(results).containsOnlyKeys("httpSyncWriteGeneratorCpuUsPerWrite_40");
-
-        results.clear();
-        ProcessCosts.report(unread, unread, 0, 40, results);
-        assertThat(results).isEmpty();
-    }
-
-    @Test
-    void eachInstanceIsReadOnceHoweverOftenItIsNamed() {
-        URI one = serving(EXPOSITION);
-        URI other = serving("process_cpu_time_ns_total 5E9\n");
-
-        try (HttpLoad load = new HttpLoad()) {
-            ProcessCosts.Snapshot snapshot = ProcessCosts.take(load, List.of(one, other, one), new PrintWriter(err, true));
-
-            assertThat(snapshot.instances().cpuNanos()).isEqualTo(1.745e10 + 5e9);
-            assertThat(snapshot.instances().gcPauses()).isEqualTo(5);
-            assertThat(snapshot.generatorCpuNanos()).isPositive();
-        }
+                .containsKey("httpSyncWriteGeneratorCpuUsPerWrite_5000");
+        assertThat((double) results.get("httpSyncWriteGeneratorCpuUsPerWrite_5000")).isNotNegative();
         assertThat(err.toString()).isEmpty();
     }
 
     @Test
-    void anInstanceWhoseMetricsCannotBeReadLeavesTheInstancesOutAndSaysWhy() {
-        URI one = serving(EXPOSITION);
+    void anInstanceWhoseCountersWentBackLeavesTheInstancesOutAndSaysWhy() {
+        AtomicReference<String> restarting = new AtomicReference<>(counters(9e9, 40, 1.0));
+        AtomicReference<String> steady = new AtomicReference<>(counters(1e9, 0, 0));
+        URI first = serving(restarting);
+        URI second = serving(steady);
+
+        try (HttpLoad load = new HttpLoad()) {
+            ProcessCosts costs = ProcessCosts.start(load, List.of(first, second), new PrintWriter(err, true));
+            restarting.set(counters(2e9, 3, 0.05));
+            steady.set(counters(1e9 + 9e9, 0, 0));
+            costs.finish(1_000, 40, results);
+        }
+
+        assertThat(results).containsOnlyKeys("httpSyncWriteGeneratorCpuUsPerWrite_40");
+        assertThat(err.toString()).contains("the counters of " + first + " went back while 40/s was timed");
+    }
+
+    @Test
+    void anInstanceWhoseMetricsCannotBeReadLeavesTheInstancesOutAndSaysWhyOnce() {
+        URI one = serving(new AtomicReference<>(EXPOSITION));
         Javalin broken = Javalin.create(config -> config.showJavalinBanner = false)
                 .get("/metrics", ctx -> ctx.status(503).result("starting")).start("127.0.0.1", 0);
         servers.add(broken);
         URI other = URI.create("http://127.0.0.1:" + broken.port());
 
         try (HttpLoad load = new HttpLoad()) {
-            ProcessCosts.Snapshot snapshot = ProcessCosts.take(load, List.of(one, other), new PrintWriter(err, true));
-
-            assertThat(snapshot.instances()).isNull();
-            assertThat(snapshot.generatorCpuNanos()).isPositive();
+            ProcessCosts costs = ProcessCosts.start(load, List.of(one, other), new PrintWriter(err, true));
+            costs.finish(100, 40, results);
         }
-        assertThat(err.toString()).contains("cannot read " + other + "/metrics (answered 503)")
+
+        assertThat(results).containsOnlyKeys("httpSyncWriteGeneratorCpuUsPerWrite_40");
+        assertThat(err.toString()).containsOnlyOnce("cannot read " + other + "/metrics (answered 503)")
                 .contains("the service's CPU and collector figures are left out");
     }
 
-    private URI serving(String exposition) {
+    @Test
+    void withoutSuccessfulWritesThereIsNothingToDivide() {
+        URI one = serving(new AtomicReference<>(EXPOSITION));
+
+        try (HttpLoad load = new HttpLoad()) {
+            ProcessCosts.start(load, List.of(one), new PrintWriter(err, true)).finish(0, 40, results);
+        }
+
+        assertThat(results).isEmpty();
+    }
+
+    private static String counters(double cpuNanos, long pauses, double pauseSeconds) {
+        return "process_cpu_time_ns_total " + cpuNanos + "\n"
+                + "jvm_gc_pause_seconds_count{gc=\"G1 Young Generation\"} " + pauses + "\n"
+                + "jvm_gc_pause_seconds_sum{gc=\"G1 Young Generation\"} " + pauseSeconds + "\n";
+    }
+
+    private URI serving(AtomicReference<String> exposition) {
         Javalin server = Javalin.create(config -> config.showJavalinBanner = false)
-                .get("/metrics", ctx -> ctx.result(exposition)).start("127.0.0.1", 0);
+                .get("/metrics", ctx -> ctx.result(exposition.get())).start("127.0.0.1", 0);
         servers.add(server);
         return URI.create("http://127.0.0.1:" + server.port());
     }

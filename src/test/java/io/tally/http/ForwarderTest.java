@@ -11,8 +11,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -36,7 +38,7 @@ class ForwarderTest {
                     ctx.header(Forwarder.HEADER + "-Seen", String.valueOf(ctx.header(Forwarder.HEADER)));
                     ctx.result("slow answer");
                 })
-                .get("/json", ctx -> ctx.json(java.util.Map.of("pending", 3)))
+                .get("/json", ctx -> ctx.json(Map.of("pending", 3)))
                 .get("/broken", ctx -> ctx.status(500).result("boom"))
                 .get("/not-json", ctx -> ctx.result("{\"pending\": "))
                 .start("127.0.0.1", 0);
@@ -60,7 +62,7 @@ class ForwarderTest {
             CompletableFuture<HttpResponse<byte[]>> refused = forwarder.forward(host, "GET", "/slow", null, null);
 
             assertThat(refused).isCompletedExceptionally();
-            assertThat(refused).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+            assertThat(refused).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
                     .havingCause().isInstanceOf(IncompleteException.class)
                     .withMessageContaining("too many requests to other instances at once (2 waiting for answers, 1 queued)");
             assertThat(waiting).noneMatch(CompletableFuture::isDone);
@@ -82,7 +84,7 @@ class ForwarderTest {
         try (Forwarder forwarder = new Forwarder("", Duration.ofMillis(300), 2, 1)) {
             CompletableFuture<HttpResponse<byte[]>> call = forwarder.forward(host, "GET", "/slow", null, null);
 
-            assertThat(call).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+            assertThat(call).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
                     .havingCause().isInstanceOf(IncompleteException.class)
                     .withMessageContaining("instance 127.0.0.1:" + peer.port() + " did not answer");
         }
@@ -94,12 +96,27 @@ class ForwarderTest {
             assertThat(forwarder.getJson(host, "/json").orTimeout(10, TimeUnit.SECONDS).join().get("pending").asInt())
                     .isEqualTo(3);
             assertThat(forwarder.getJson(host, "/broken")).failsWithin(Duration.ofSeconds(10))
-                    .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withThrowableOfType(ExecutionException.class)
                     .havingCause().isInstanceOf(IncompleteException.class).withMessageContaining("answered 500 to /broken");
             assertThat(forwarder.getJson(host, "/not-json")).failsWithin(Duration.ofSeconds(10))
-                    .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withThrowableOfType(ExecutionException.class)
                     .havingCause().isInstanceOf(IncompleteException.class).withMessageContaining("sent unreadable JSON");
         }
+    }
+
+    @Test
+    void stoppingFailsTheCallsWaitingAndQueuedSoNoRequestWaitsForever() {
+        Forwarder forwarder = new Forwarder("", Duration.ofSeconds(30), 1, 1);
+        CompletableFuture<HttpResponse<byte[]>> waiting = forwarder.forward(host, "GET", "/slow", null, null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> arrived.get() == 1);
+        CompletableFuture<HttpResponse<byte[]>> queued = forwarder.forward(host, "GET", "/slow", null, null);
+
+        forwarder.close();
+
+        assertThat(queued).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(IncompleteException.class).withMessage("stopping");
+        assertThat(waiting).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(IncompleteException.class).withMessageContaining("interrupted while asking");
     }
 
     @Test
@@ -108,7 +125,7 @@ class ForwarderTest {
         forwarder.close();
 
         assertThat(forwarder.forward(host, "GET", "/json", null, null)).failsWithin(Duration.ZERO)
-                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withThrowableOfType(ExecutionException.class)
                 .havingCause().isInstanceOf(IncompleteException.class).withMessage("stopping");
     }
 }

@@ -5,6 +5,9 @@ import io.tally.stream.AppliedOffsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
@@ -69,6 +72,16 @@ class ReadYourWritesTest {
     }
 
     @Test
+    void aReadWhoseWriteIsNotAppliedWithinItsWaitIsRefusedOnceTheCommittedOffsetsWereAskedFor() {
+        CompletableFuture<Void> read = waits.applied(new ConsistencyToken(1, 50), Duration.ofMillis(200));
+
+        // The ask for committed offsets fails when its 5 s are up (no broker): only then is the read refused.
+        assertThat(read).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(ReadYourWrites.NotYetApplied.class)
+                .withMessageContaining("the write at").withMessageContaining("has not been applied here within 200 ms");
+    }
+
+    @Test
     void stoppingAnswersEveryWaitingReadAndRefusesNewOnes() {
         CompletableFuture<Void> read = waits.applied(new ConsistencyToken(2, 100), LONG_WAIT);
 
@@ -82,10 +95,10 @@ class ReadYourWritesTest {
 
     /** A port nothing listens on: the broker this instance would ask about committed offsets is away. */
     private static int closedPort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
