@@ -63,12 +63,10 @@ class ProcessCostsTest {
         URI first = serving(one);
         URI second = serving(other);
 
-        try (HttpLoad load = new HttpLoad()) {
-            ProcessCosts costs = ProcessCosts.start(load, List.of(first, second, first), new PrintWriter(err, true));
+        measure(List.of(first, second, first), () -> {
             one.set(counters(1e9 + 2.0e9, 13, 0.26));
             other.set(counters(4e9 + 0.6e9, 0, 0));
-            costs.finish(10_000, 5000, results);
-        }
+        }, 10_000, 5000);
 
         assertThat(results).containsEntry("httpSyncWriteServiceCpuUsPerWrite_5000", 260.0)
                 .containsEntry("httpSyncWriteServiceGcPauses_5000", 3L)
@@ -85,12 +83,10 @@ class ProcessCostsTest {
         URI first = serving(restarting);
         URI second = serving(steady);
 
-        try (HttpLoad load = new HttpLoad()) {
-            ProcessCosts costs = ProcessCosts.start(load, List.of(first, second), new PrintWriter(err, true));
+        measure(List.of(first, second), () -> {
             restarting.set(counters(2e9, 3, 0.05));
             steady.set(counters(1e9 + 9e9, 0, 0));
-            costs.finish(1_000, 40, results);
-        }
+        }, 1_000, 40);
 
         assertThat(results).containsOnlyKeys("httpSyncWriteGeneratorCpuUsPerWrite_40");
         assertThat(err.toString()).contains("the counters of " + first + " went back while 40/s was timed");
@@ -104,10 +100,7 @@ class ProcessCostsTest {
         servers.add(broken);
         URI other = URI.create("http://127.0.0.1:" + broken.port());
 
-        try (HttpLoad load = new HttpLoad()) {
-            ProcessCosts costs = ProcessCosts.start(load, List.of(one, other), new PrintWriter(err, true));
-            costs.finish(100, 40, results);
-        }
+        measure(List.of(one, other), () -> { }, 100, 40);
 
         assertThat(results).containsOnlyKeys("httpSyncWriteGeneratorCpuUsPerWrite_40");
         assertThat(err.toString()).containsOnlyOnce("cannot read " + other + "/metrics (answered 503)")
@@ -118,11 +111,18 @@ class ProcessCostsTest {
     void withoutSuccessfulWritesThereIsNothingToDivide() {
         URI one = serving(new AtomicReference<>(EXPOSITION));
 
-        try (HttpLoad load = new HttpLoad()) {
-            ProcessCosts.start(load, List.of(one), new PrintWriter(err, true)).finish(0, 40, results);
-        }
+        measure(List.of(one), () -> { }, 0, 40);
 
         assertThat(results).isEmpty();
+    }
+
+    /** Measures the instances at {@code urls} while {@code meanwhile} moves their counters, for {@code writes} at {@code rate}. */
+    private void measure(List<URI> urls, Runnable meanwhile, long writes, int rate) {
+        try (HttpLoad load = new HttpLoad()) {
+            ProcessCosts costs = ProcessCosts.start(load, urls, new PrintWriter(err, true));
+            meanwhile.run();
+            costs.finish(writes, rate, results);
+        }
     }
 
     private static String counters(double cpuNanos, long pauses, double pauseSeconds) {
