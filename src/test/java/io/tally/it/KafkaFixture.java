@@ -80,6 +80,31 @@ final class KafkaFixture {
     }
 
     /**
+     * Waits until no transaction is open on {@code topic}. Committed records are read up to the last
+     * stable offset, which stops before a transaction still open: one an instance left behind when it
+     * stopped stays open until the coordinator aborts it (the transaction timeout, then the
+     * coordinator's next check, up to ~20 s), and until then it hides every record written to its
+     * partition after it began, other instances' committed transactions included.
+     */
+    static void awaitNoOpenTransaction(String bootstrap, String topic) {
+        org.awaitility.Awaitility.await("no transaction open on " + topic).atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500)).until(() -> {
+                    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+                        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().forEach(p ->
+                                latest.put(new TopicPartition(topic, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                        var stable = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                                org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
+                        var written = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                                org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED)).all().get();
+                        return stable.keySet().stream().allMatch(partition ->
+                                stable.get(partition).offset() == written.get(partition).offset());
+                    }
+                });
+    }
+
+    /**
      * Whether the Kafka Streams application has committed every command on the topic: under
      * exactly-once its outputs commit in the same transaction, so they are all readable now.
      */
@@ -114,8 +139,9 @@ final class KafkaFixture {
         }
     }
 
-    /** Every committed message of {@code topic} with its key, partition and offset, up to the current end. */
+    /** Every committed message of {@code topic} with its key, partition and offset, up to the current end, once no transaction is open on it. */
     static List<ConsumerRecord<String, byte[]>> records(String bootstrap, String topic) {
+        awaitNoOpenTransaction(bootstrap, topic);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
