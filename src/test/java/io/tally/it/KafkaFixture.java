@@ -5,11 +5,15 @@ import io.tally.config.SettingsLoader;
 import io.tally.stream.TallyTopology;
 import io.tally.stream.RejectionRecord;
 import io.tally.ledger.Transaction;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -19,9 +23,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 
 /** Clients and settings for integration tests against a real broker. */
 final class KafkaFixture {
@@ -87,21 +93,34 @@ final class KafkaFixture {
      * partition after it began, other instances' committed transactions included.
      */
     static void awaitNoOpenTransaction(String bootstrap, String topic) {
+        long began = System.nanoTime();
+        List<TopicPartition> open = openTransactions(bootstrap, topic);
+        if (open.isEmpty()) {
+            return;
+        }
         org.awaitility.Awaitility.await("no transaction open on " + topic).atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(500)).until(() -> {
-                    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-                        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-                        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().forEach(p ->
-                                latest.put(new TopicPartition(topic, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
-                        var stable = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
-                                org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
-                        var written = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
-                                org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED)).all().get();
-                        return stable.keySet().stream().allMatch(partition ->
-                                stable.get(partition).offset() == written.get(partition).offset());
-                    }
-                });
+                .pollInterval(Duration.ofMillis(500)).until(() -> openTransactions(bootstrap, topic).isEmpty());
+        System.out.printf("waited %d ms for transactions open on %s to end%n",
+                Duration.ofNanos(System.nanoTime() - began).toMillis(), open);
+    }
+
+    /** The partitions of {@code topic} where a transaction is open: their last stable offset is behind their end. */
+    static List<TopicPartition> openTransactions(String bootstrap, String topic) {
+        try (Admin admin = Admin.create(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().forEach(p ->
+                    latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            var stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+            var written = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get();
+            return stable.keySet().stream()
+                    .filter(partition -> stable.get(partition).offset() != written.get(partition).offset())
+                    .sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the offsets of " + topic, e.getCause());
+        }
     }
 
     /**
@@ -109,14 +128,14 @@ final class KafkaFixture {
      * exactly-once its outputs commit in the same transaction, so they are all readable now.
      */
     static boolean consumedAll(String bootstrap, String applicationId) throws Exception {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        try (Admin admin = Admin.create(
                 Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             var committed = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
             var partitions = admin.describeTopics(List.of(io.tally.stream.TallyTopics.COMMANDS)).allTopicNames().get()
                     .get(io.tally.stream.TallyTopics.COMMANDS).partitions();
-            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             partitions.forEach(p -> latest.put(new TopicPartition(io.tally.stream.TallyTopics.COMMANDS, p.partition()),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                    OffsetSpec.latest()));
             var ends = admin.listOffsets(latest).all().get();
             return ends.entrySet().stream().allMatch(end -> end.getValue().offset() == 0
                     || committed.get(end.getKey()) != null && committed.get(end.getKey()).offset() >= end.getValue().offset());
@@ -128,7 +147,7 @@ final class KafkaFixture {
      * command topic between them, none idle: the rebalance after a join or a leave is over.
      */
     static boolean groupSettled(String bootstrap, String applicationId, int members, int partitions) throws Exception {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        try (Admin admin = Admin.create(
                 Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             var group = admin.describeConsumerGroups(List.of(applicationId)).all().get().get(applicationId);
             List<Integer> shares = group.members().stream()
