@@ -4,7 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
 
-/** The {@code tally} command line; with no verb it runs the service. */
+import java.util.Set;
+
+/** The {@code tally} command line; with no verb (nothing, or only the service's options) it runs the service. */
 @Command(name = "tally", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "tally 0.1.0",
         description = "Auditable numeric fields on Apache Kafka.",
         subcommands = {RunCommand.class, TopicsCommand.class, ProduceCommand.class, GetCommand.class, ListCommand.class,
@@ -12,9 +14,24 @@ import picocli.CommandLine.ScopeType;
                 RebuildCommand.class})
 public final class TallyCli implements Runnable {
 
+    private static final Set<String> OWN_OPTIONS = Set.of("-h", "--help", "-V", "--version");
+
     public static int execute(String... args) {
-        String[] verb = args.length == 0 ? new String[] {"run"} : args;
-        return commandLine().execute(verb);
+        return commandLine().execute(withVerb(args));
+    }
+
+    /**
+     * The arguments with {@code run} in front when they name no verb: nothing at all, or options
+     * ({@code tally --bootstrap-servers host:9092}) other than the command line's own help and version.
+     */
+    static String[] withVerb(String... args) {
+        if (args.length > 0 && (!args[0].startsWith("-") || OWN_OPTIONS.contains(args[0]))) {
+            return args;
+        }
+        String[] run = new String[args.length + 1];
+        run[0] = "run";
+        System.arraycopy(args, 0, run, 1, args.length);
+        return run;
     }
 
     /** The configured command line: what {@link #execute} runs, for callers that set its output streams. */
