@@ -339,7 +339,28 @@ public final class CommandParser {
         if (!node.isObject()) {
             throw new Malformed("meta must be a JSON object");
         }
-        return node.toString();
+        String meta = node.toString();
+        int unpaired = unpairedSurrogate(meta);
+        if (unpaired >= 0) {
+            // Transactions carry meta as it came; JSON cannot carry half a character to their readers.
+            throw new Malformed(String.format("meta holds text that is not valid Unicode: an unpaired surrogate "
+                    + "\\u%04x (a character outside the Basic Multilingual Plane is two \\u escapes, a pair)",
+                    (int) meta.charAt(unpaired)));
+        }
+        return meta;
+    }
+
+    /** Where the first surrogate without its other half is, or -1. */
+    static int unpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String requiredText(JsonNode node, String name) {

@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TallyTopologyTest {
@@ -279,6 +280,25 @@ class TallyTopologyTest {
         assertThat(refused.get(8).message()).contains("more than the limit");
         assertThat(refused.get(8).payloadTruncated()).isTrue();
         assertThat(stored("wallets/w1").value("balance")).isEqualByComparingTo("7");
+    }
+
+    /** Meta goes into transactions as it came; half a character in it once stopped the stream for good. */
+    @Test
+    void refusesMetaWithHalfACharacterAndKeepsApplying() {
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":{\"s\":\"\\ud800\"}}");
+        send("wallets/w1", "{\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":{\"s\":\"\\ud83d\\ude00 ok\"}}");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"2\","
+                + "\"meta\":{\"tags\":[\"x\\udc00\"]}}");
+        send("wallets/w1", "{\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":\"3\"}");
+
+        assertThat(rejections.readValuesToList()).extracting(RejectionRecord::code, RejectionRecord::message).containsExactly(
+                tuple(RejectionCode.MALFORMED, "meta holds text that is not valid Unicode: "
+                        + "an unpaired surrogate \\ud800 (a character outside the Basic Multilingual Plane is two \\u escapes, a pair)"),
+                tuple(RejectionCode.MALFORMED, "meta holds text that is not valid Unicode: "
+                        + "an unpaired surrogate \\udc00 (a character outside the Basic Multilingual Plane is two \\u escapes, a pair)"));
+        List<Transaction> applied = transactions.readValuesToList();
+        assertThat(applied).extracting(Transaction::meta).containsExactly("{\"s\":\"\ud83d\ude00 ok\"}", null);
+        assertThat(stored("wallets/w1").value("balance")).isEqualByComparingTo("3");
     }
 
     @Test
