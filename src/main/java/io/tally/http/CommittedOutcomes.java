@@ -64,7 +64,15 @@ final class CommittedOutcomes implements AutoCloseable {
     record Refused(RejectionRecord rejection) implements Outcome {
     }
 
-    private final Map<String, CompletableFuture<Outcome>> waiting = new ConcurrentHashMap<>();
+    /**
+     * A write waiting for its outcome. A transaction id is unique per record (the ledger remembers
+     * it per record), so two writes to different records may carry the same one: each waits for
+     * its own record's outcome.
+     */
+    private record Awaited(String recordKey, String txId) {
+    }
+
+    private final Map<Awaited, CompletableFuture<Outcome>> waiting = new ConcurrentHashMap<>();
     private final List<Consumer<Transaction>> watchers = new CopyOnWriteArrayList<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
@@ -101,13 +109,16 @@ final class CommittedOutcomes implements AutoCloseable {
         metrics.bind(consumer);
     }
 
-    /** Registers interest in a transaction id; call before producing the command so no outcome is missed. */
-    CompletableFuture<Outcome> expect(String txId) {
-        return waiting.computeIfAbsent(txId, id -> new CompletableFuture<>());
+    /**
+     * Registers interest in the outcome of transaction {@code txId} of the record {@code recordKey}
+     * ({@code resource/id}); call before producing the command so no outcome is missed.
+     */
+    CompletableFuture<Outcome> expect(String recordKey, String txId) {
+        return waiting.computeIfAbsent(new Awaited(recordKey, txId), awaited -> new CompletableFuture<>());
     }
 
-    void forget(String txId) {
-        waiting.remove(txId);
+    void forget(String recordKey, String txId) {
+        waiting.remove(new Awaited(recordKey, txId));
     }
 
     /** Calls {@code watcher} with every transaction committed from now on, on the reading thread, until unwatched. */
@@ -174,7 +185,7 @@ final class CommittedOutcomes implements AutoCloseable {
             // Every instance reads every outcome of the deployment, and most are some other
             // instance's writes: the id alone decides whether the whole value is needed.
             String txId = txId(record.value());
-            CompletableFuture<Outcome> future = txId == null ? null : waiting.remove(txId);
+            CompletableFuture<Outcome> future = txId == null ? null : waiting.remove(new Awaited(record.key(), txId));
             if (future != null) {
                 future.complete(transaction
                         ? new Applied(record.value())
@@ -191,7 +202,8 @@ final class CommittedOutcomes implements AutoCloseable {
                 watchers.remove(watcher);
             }
         }
-        CompletableFuture<Outcome> future = applied.txId() == null ? null : waiting.remove(applied.txId());
+        CompletableFuture<Outcome> future = applied.txId() == null ? null
+                : waiting.remove(new Awaited(record.key(), applied.txId()));
         if (future != null) {
             future.complete(new Applied(record.value()));
         }

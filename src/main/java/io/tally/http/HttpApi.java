@@ -399,12 +399,14 @@ public final class HttpApi implements AutoCloseable {
         command.put("txId", transferId);
         boolean sync = mode(ctx, source) == Consistency.SYNC;
         String id = transferId;
-        CompletableFuture<CommittedOutcomes.Outcome> debit = sync ? outcomes.expect(id) : null;
-        CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(id + TransfersHandler.CREDIT) : null;
-        CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(id + TransfersHandler.REFUND) : null;
+        String sourceKey = RecordKey.of(source.name(), from.get("id").asText());
+        String targetKey = RecordKey.of(target.name(), to.get("id").asText());
+        // The credit is the target's transaction, the refund the source's.
+        CompletableFuture<CommittedOutcomes.Outcome> debit = sync ? outcomes.expect(sourceKey, id) : null;
+        CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(targetKey, id + TransfersHandler.CREDIT) : null;
+        CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(sourceKey, id + TransfersHandler.REFUND) : null;
         long deadline = deadline();
-        CompletableFuture<ConsistencyToken> written = produce(RecordKey.of(source.name(), from.get("id").asText()), command,
-                sync, deadline);
+        CompletableFuture<ConsistencyToken> written = produce(sourceKey, command, sync, deadline);
         // Like a sync write, a transfer waits for its saga without holding a server thread.
         CompletableFuture<TransfersHandler.Steps> ended = sync
                 ? written.thenCompose(token -> TransfersHandler.steps(debit, credit, refund, deadline))
@@ -418,9 +420,9 @@ public final class HttpApi implements AutoCloseable {
         ctx.future(() -> original.handleAsync((state, error) -> {
             TransfersHandler.Steps steps = error == null ? ended.join() : null;
             if (sync) {
-                outcomes.forget(id);
-                outcomes.forget(id + TransfersHandler.CREDIT);
-                outcomes.forget(id + TransfersHandler.REFUND);
+                outcomes.forget(sourceKey, id);
+                outcomes.forget(targetKey, id + TransfersHandler.CREDIT);
+                outcomes.forget(sourceKey, id + TransfersHandler.REFUND);
             }
             if (error != null) {
                 if (!written.isCompletedExceptionally() && !(unwrap(error) instanceof ApiError)) {
@@ -697,7 +699,7 @@ public final class HttpApi implements AutoCloseable {
         }
         command.put("txId", txId);
         String key = RecordKey.of(resource.name(), command.get("id").asText());
-        CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(txId) : null;
+        CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(key, txId) : null;
         long deadline = deadline();
         CompletableFuture<ConsistencyToken> written = produce(key, command, sync, deadline);
         String id = txId;
@@ -718,7 +720,7 @@ public final class HttpApi implements AutoCloseable {
         ctx.future(() -> written.thenCompose(token -> outcome.orTimeout(remainingMillis(deadline), TimeUnit.MILLISECONDS))
                 .handleAsync((committed, error) -> {
                     if (error != null) {
-                        outcomes.forget(id);
+                        outcomes.forget(key, id);
                     }
                     if (written.isCompletedExceptionally()) {
                         respond(ctx, unwritten(error), "txId", id);

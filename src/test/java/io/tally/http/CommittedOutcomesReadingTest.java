@@ -60,8 +60,8 @@ class CommittedOutcomesReadingTest {
     void anUnreadableRejectionForAWaitingWriteDoesNotStopTheAnswersToOthers() {
         try (CommittedOutcomes outcomes = new CommittedOutcomes(Map.of("bootstrap.servers", broker.bootstrapServers()));
              KafkaProducer<String, byte[]> producer = producer()) {
-            CompletableFuture<CommittedOutcomes.Outcome> unreadable = outcomes.expect("tx-unreadable");
-            CompletableFuture<CommittedOutcomes.Outcome> after = outcomes.expect("tx-after");
+            CompletableFuture<CommittedOutcomes.Outcome> unreadable = outcomes.expect("wallets/w1", "tx-unreadable");
+            CompletableFuture<CommittedOutcomes.Outcome> after = outcomes.expect("wallets/w1", "tx-after");
 
             send(producer, TallyTopics.REJECTIONS, "{\"txId\": \"tx-unreadable\", \"code\": \"NO_SUCH_CODE\"}",
                     TallyTopology.REJECTION_SERDE.serialize(TallyTopics.REJECTIONS, rejection("tx-after")));
@@ -75,12 +75,34 @@ class CommittedOutcomesReadingTest {
     }
 
     @Test
+    void writesToTwoRecordsWithOneTxIdEachGetTheirOwnRecordsOutcome() {
+        try (CommittedOutcomes outcomes = new CommittedOutcomes(Map.of("bootstrap.servers", broker.bootstrapServers()));
+             KafkaProducer<String, byte[]> producer = producer()) {
+            CompletableFuture<CommittedOutcomes.Outcome> first = outcomes.expect("wallets/w1", "tx-shared");
+            CompletableFuture<CommittedOutcomes.Outcome> second = outcomes.expect("wallets/w2", "tx-shared");
+
+            producer.send(new ProducerRecord<>(TallyTopics.TRANSACTIONS, "wallets/w2",
+                    TallyTopology.TRANSACTION_SERDE.serialize(TallyTopics.TRANSACTIONS, transaction("tx-shared"))));
+            producer.flush();
+            await().atMost(Duration.ofSeconds(30)).until(second::isDone);
+            assertThat(first).as("the other record's outcome is not this one's").isNotDone();
+
+            producer.send(new ProducerRecord<>(TallyTopics.REJECTIONS, "wallets/w1",
+                    TallyTopology.REJECTION_SERDE.serialize(TallyTopics.REJECTIONS, rejection("tx-shared"))));
+            producer.flush();
+            await().atMost(Duration.ofSeconds(30)).until(first::isDone);
+            assertThat(first.join()).isInstanceOf(CommittedOutcomes.Refused.class);
+            assertThat(second.join()).isInstanceOf(CommittedOutcomes.Applied.class);
+        }
+    }
+
+    @Test
     void anUnreadableTransactionDoesNotStopTheWatchers() {
         try (CommittedOutcomes outcomes = new CommittedOutcomes(Map.of("bootstrap.servers", broker.bootstrapServers()));
              KafkaProducer<String, byte[]> producer = producer()) {
             List<Transaction> watched = new CopyOnWriteArrayList<>();
             outcomes.watch(watched::add);
-            CompletableFuture<CommittedOutcomes.Outcome> after = outcomes.expect("tx-watched");
+            CompletableFuture<CommittedOutcomes.Outcome> after = outcomes.expect("wallets/w1", "tx-watched");
 
             send(producer, TallyTopics.TRANSACTIONS, "{\"txId\": \"tx-broken\", \"amount\": \"not a number\"}",
                     TallyTopology.TRANSACTION_SERDE.serialize(TallyTopics.TRANSACTIONS, transaction("tx-watched")));

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -79,6 +81,14 @@ class HttpApiIntegrationTest {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(request::header);
         return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static CompletableFuture<HttpResponse<String>> callAsync(String method, String path, String body,
+                                                                     Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .method(method, HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode json(HttpResponse<String> response) throws Exception {
@@ -152,6 +162,28 @@ class HttpApiIntegrationTest {
         HttpResponse<String> gone = call("GET", "/v1/wallets/h1", null, Map.of());
         assertThat(gone.statusCode()).isEqualTo(404);
         assertThat(json(gone).get("error").asText()).isEqualTo("RECORD_NOT_FOUND");
+    }
+
+    /** An idempotency key is remembered per record, so two records' writes may share one: each answers its own outcome. */
+    @Test
+    void writesToTwoRecordsWithOneIdempotencyKeyEachAnswerTheirOwnOutcome() throws Exception {
+        for (String wallet : List.of("k1", "k2")) {
+            assertThat(call("POST", "/v1/wallets/" + wallet, "{\"balance\": \"10\"}", Map.of()).statusCode()).isEqualTo(200);
+        }
+        for (int round = 0; round < 3; round++) {
+            Map<String, String> key = Map.of("Idempotency-Key", "shared-" + round);
+            // At once, so that both wait on the same commit.
+            CompletableFuture<HttpResponse<String>> refused = callAsync("POST", "/v1/wallets/k1/balance/sub",
+                    "{\"amount\": \"1000\"}", key);
+            CompletableFuture<HttpResponse<String>> applied = callAsync("POST", "/v1/wallets/k2/balance/add",
+                    "{\"amount\": \"1\"}", key);
+
+            assertThat(refused.get().statusCode()).as(refused.get().body()).isEqualTo(422);
+            assertThat(json(refused.get()).get("error").asText()).isEqualTo("BELOW_MINIMUM");
+            assertThat(applied.get().statusCode()).as(applied.get().body()).isEqualTo(200);
+            assertThat(json(applied.get()).get("id").asText()).isEqualTo("k2");
+            assertThat(json(applied.get()).get("after").asText()).isEqualTo(new BigDecimal(11 + round).setScale(2).toPlainString());
+        }
     }
 
     @Test
