@@ -17,6 +17,7 @@ import io.tally.ledger.RecordKey;
 import io.tally.ledger.ResourceSpec;
 import io.tally.ledger.TxIds;
 import io.tally.metrics.TallyMetrics;
+import io.tally.stream.CommandParser;
 import io.tally.stream.Json;
 import io.tally.stream.StreamsPartialStores;
 import io.tally.stream.TallyTopics;
@@ -34,6 +35,7 @@ import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.apache.kafka.common.utils.ThreadUtils;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
@@ -75,6 +77,8 @@ public final class HttpApi implements AutoCloseable {
     private static final int QUERY_THREADS = 8;
     private static final int QUERY_QUEUE = 64;
     private final KafkaProducer<String, byte[]> producer;
+    /** The stream's own reader of commands: what it would refuse as malformed is refused here, before it is produced. */
+    private final CommandParser commandCheck;
     private final CommittedOutcomes outcomes;
     private final Forwarder forwarder;
     private final TallyMetrics metrics;
@@ -112,6 +116,7 @@ public final class HttpApi implements AutoCloseable {
         this.metrics = metrics;
         this.bootstrap = bootstrap;
         this.partitions = partitions;
+        this.commandCheck = new CommandParser(settings.maxCommandBytes());
         Map<String, Object> producerConfig = settings.kafkaClient(bootstrap);
         producerConfig.putAll(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -379,7 +384,7 @@ public final class HttpApi implements AutoCloseable {
         if (!body.hasNonNull("amount")) {
             throw ApiError.badRequest("a transfer needs an amount, e.g. {\"amount\": \"12.50\"}");
         }
-        String amount = amount(body.get("amount"), sourceField, "amount");
+        String amount = positive(Op.TRANSFER, amount(body.get("amount"), sourceField, "amount"));
         amount(body.get("amount"), targetField, "amount");
         ObjectNode command = command(Op.TRANSFER, source, from.get("id").asText());
         command.put("field", sourceField.name()).put("amount", amount);
@@ -401,12 +406,13 @@ public final class HttpApi implements AutoCloseable {
         String id = transferId;
         String sourceKey = RecordKey.of(source.name(), from.get("id").asText());
         String targetKey = RecordKey.of(target.name(), to.get("id").asText());
+        byte[] checked = checked(sourceKey, command);
         // The credit is the target's transaction, the refund the source's.
         CompletableFuture<CommittedOutcomes.Outcome> debit = sync ? outcomes.expect(sourceKey, id) : null;
         CompletableFuture<CommittedOutcomes.Outcome> credit = sync ? outcomes.expect(targetKey, id + TransfersHandler.CREDIT) : null;
         CompletableFuture<CommittedOutcomes.Outcome> refund = sync ? outcomes.expect(sourceKey, id + TransfersHandler.REFUND) : null;
         long deadline = deadline();
-        CompletableFuture<ConsistencyToken> written = produce(sourceKey, command, sync, deadline);
+        CompletableFuture<ConsistencyToken> written = produce(sourceKey, checked, sync, deadline);
         // Like a sync write, a transfer waits for its saga without holding a server thread.
         CompletableFuture<TransfersHandler.Steps> ended = sync
                 ? written.thenCompose(token -> TransfersHandler.steps(debit, credit, refund, deadline))
@@ -667,7 +673,8 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
             if (body.hasNonNull("amount")) {
-                command.put("amount", amount(body.get("amount"), field, "amount"));
+                String amount = amount(body.get("amount"), field, "amount");
+                command.put("amount", op == Op.SET ? amount : positive(op, amount));
             }
             if (body.has("meta")) {
                 command.set("meta", meta(body.get("meta")));
@@ -699,9 +706,10 @@ public final class HttpApi implements AutoCloseable {
         }
         command.put("txId", txId);
         String key = RecordKey.of(resource.name(), command.get("id").asText());
+        byte[] checked = checked(key, command);
         CompletableFuture<CommittedOutcomes.Outcome> outcome = sync ? outcomes.expect(key, txId) : null;
         long deadline = deadline();
-        CompletableFuture<ConsistencyToken> written = produce(key, command, sync, deadline);
+        CompletableFuture<ConsistencyToken> written = produce(key, checked, sync, deadline);
         String id = txId;
         if (!sync) {
             ctx.future(() -> written.handleAsync((token, error) -> {
@@ -769,13 +777,12 @@ public final class HttpApi implements AutoCloseable {
      * {@code answering}. A sync write's command carries the header that asks the stream to commit
      * promptly ({@link TallyTopics#SYNC_HEADER}).
      */
-    private CompletableFuture<ConsistencyToken> produce(String key, ObjectNode command, boolean sync, long deadline) {
+    private CompletableFuture<ConsistencyToken> produce(String key, byte[] command, boolean sync, long deadline) {
         CompletableFuture<ConsistencyToken> written = new CompletableFuture<>();
         Thread sender = Thread.currentThread();
         java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            ProducerRecord<String, byte[]> record = new ProducerRecord<>(TallyTopics.COMMANDS, key,
-                    Json.MAPPER.writeValueAsBytes(command));
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(TallyTopics.COMMANDS, key, command);
             if (sync) {
                 record.headers().add(TallyTopics.SYNC_HEADER, SYNC_HEADER_VALUE);
             }
@@ -790,7 +797,7 @@ public final class HttpApi implements AutoCloseable {
                 }
             });
             taken.set(true);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             written.completeExceptionally(notWritten(e.getMessage()));
         }
         return written.orTimeout(remainingMillis(deadline), TimeUnit.MILLISECONDS);
@@ -953,6 +960,10 @@ public final class HttpApi implements AutoCloseable {
     private static String amount(JsonNode value, FieldSpec field, String name) {
         String text;
         if (value.isNumber()) {
+            // Fitted before it is spelled out: 1e400 would be written with 400 zeros.
+            if (io.tally.ledger.Amounts.fit(value.decimalValue(), field.scale()) instanceof io.tally.ledger.Amounts.Invalid invalid) {
+                throw new ApiError(422, "BAD_AMOUNT", name + ": " + invalid.reason());
+            }
             text = value.decimalValue().toPlainString();
         } else if (value.isTextual()) {
             text = value.asText();
@@ -963,6 +974,37 @@ public final class HttpApi implements AutoCloseable {
             throw new ApiError(422, "BAD_AMOUNT", name + ": " + invalid.reason());
         }
         return text;
+    }
+
+    /** A command's amount for {@code op}, which takes only amounts above zero; the ledger would refuse it the same way. */
+    private static String positive(Op op, String amount) {
+        if (new BigDecimal(amount.trim()).signum() <= 0) {
+            throw new ApiError(422, "BAD_AMOUNT", op.wireName() + " takes an amount greater than zero, got " + amount);
+        }
+        return amount;
+    }
+
+    /**
+     * The command as it will be produced, once the stream's reader of commands has read it as a
+     * command (a body under {@code http.maxBodyBytes} may still make a command over
+     * {@code maxCommandBytes}, and text JSON can carry may still not be text a transaction can).
+     */
+    private byte[] checked(String key, ObjectNode command) {
+        byte[] bytes;
+        try {
+            bytes = Json.MAPPER.writeValueAsBytes(command);
+        } catch (IOException e) {
+            throw ApiError.badRequest("the command cannot be written as JSON: " + e.getMessage());
+        }
+        if (bytes.length > settings.maxCommandBytes()) {
+            throw new ApiError(413, "TOO_LARGE", "the command would be " + bytes.length + " bytes, larger than the "
+                    + settings.maxCommandBytes() + " bytes allowed (maxCommandBytes)");
+        }
+        CommandParser.Result read = commandCheck.parse(key, bytes);
+        if (read.rejection() != null) {
+            throw ApiError.badRequest(read.rejection().message());
+        }
+        return bytes;
     }
 
     private static JsonNode meta(JsonNode meta) {

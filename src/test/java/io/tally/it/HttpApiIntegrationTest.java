@@ -46,6 +46,8 @@ class HttpApiIntegrationTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** http.maxThreads of the instance under test: every test here runs within it. */
     private static final int SERVER_THREADS = 24;
+    /** maxCommandBytes of the instance under test: below its http.maxBodyBytes (4,096). */
+    private static final int MAX_COMMAND_BYTES = 3_000;
 
     @TempDir
     static Path dir;
@@ -62,7 +64,7 @@ class HttpApiIntegrationTest {
                 "counters", Map.of("createOnFirstUse", true, "consistency", "async", "analytics", false,
                         "fields", Map.of("stats.clicks", Map.of(), "stats.views", Map.of())));
         Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state"), "tally-http-it", 4,
-                        Map.of("resources", resources))
+                        Map.of("resources", resources, "maxCommandBytes", MAX_COMMAND_BYTES))
                 .withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(20), 4096).withMaxThreads(SERVER_THREADS));
         tally = Tally.start(settings);
         base = "http://127.0.0.1:" + tally.httpPort();
@@ -195,6 +197,12 @@ class HttpApiIntegrationTest {
                 Map.entry("POST /v1/wallets/b1/balance/add [1]", 400),
                 Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": \"1.001\"}", 422),
                 Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": \"NaN\"}", 422),
+                Map.entry("POST /v1/wallets/b1/balance/sub {\"amount\": \"-5\"}", 422),
+                Map.entry("POST /v1/counters/b1/stats.clicks/increment {\"amount\": 0}", 422),
+                Map.entry("POST /v1/transfers {\"from\": {\"resource\": \"wallets\", \"id\": \"b1\", \"field\": \"balance\"}, "
+                        + "\"to\": {\"resource\": \"wallets\", \"id\": \"b2\", \"field\": \"balance\"}, \"amount\": \"0\"}", 422),
+                Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": \"1\", \"meta\": {\"s\": \"\\ud800\"}}", 400),
+                Map.entry("POST /v1/wallets/b1 {\"balance\": \"1\", \"meta\": {\"s\": [\"\\udfff\"]}}", 400),
                 Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": \"1\", \"extra\": 1}", 400),
                 Map.entry("POST /v1/wallets/b1/balance/add", 400),
                 Map.entry("POST /v1/wallets/b1/balance/add?mode=maybe {\"amount\": \"1\"}", 400),
@@ -229,6 +237,16 @@ class HttpApiIntegrationTest {
                 assertThat(json(response).get("error").asText()).as(request.getKey()).isEqualTo("NO_ANALYTICS");
             }
         }
+        HttpResponse<String> exponent = call("POST", "/v1/wallets/b1/balance/add", "{\"amount\": 1e400}", Map.of());
+        assertThat(json(exponent).get("message").asText()).as(exponent.body()).contains("digits before the decimal point");
+        HttpResponse<String> halfACharacter = call("POST", "/v1/wallets/b1/balance/add",
+                "{\"amount\": \"1\", \"meta\": {\"s\": \"\\ud800\"}}", Map.of());
+        assertThat(json(halfACharacter).get("message").asText()).contains("unpaired surrogate");
+        // A body within http.maxBodyBytes whose command is over maxCommandBytes: the stream would refuse it.
+        HttpResponse<String> commandTooLarge = call("POST", "/v1/wallets/b1/balance/add",
+                "{\"amount\": \"1\", \"meta\": {\"pad\": \"" + "x".repeat(MAX_COMMAND_BYTES) + "\"}}", Map.of());
+        assertThat(commandTooLarge.statusCode()).as(commandTooLarge.body()).isEqualTo(413);
+        assertThat(json(commandTooLarge).get("message").asText()).contains("maxCommandBytes");
         String huge = "{\"amount\": \"1\", \"meta\": {\"pad\": \"" + "x".repeat(10_000) + "\"}}";
         HttpResponse<String> tooLarge = call("POST", "/v1/wallets/b1/balance/add", huge, Map.of());
         assertThat(tooLarge.statusCode()).isEqualTo(413);
