@@ -12,8 +12,23 @@ public final class Instants {
     private Instants() {
     }
 
-    /** {@code 2026-11-23T10:00:00Z}, {@code 2026-11-23T10:00} or {@code 2026-11-23} (its start) in {@code zone}. */
+    /** The earliest and latest times a query may name: calendar arithmetic on its buckets stays in range. */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+    /**
+     * {@code 2026-11-23T10:00:00Z}, {@code 2026-11-23T10:00} or {@code 2026-11-23} (its start) in
+     * {@code zone}, in the years 0001 to 9999.
+     */
     public static Instant parse(String text, ZoneId zone) {
+        Instant instant = parseAny(text, zone);
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw new IllegalArgumentException("'" + text + "' is outside the years 0001 to 9999");
+        }
+        return instant;
+    }
+
+    private static Instant parseAny(String text, ZoneId zone) {
         try {
             return OffsetDateTime.parse(text).toInstant();
         } catch (DateTimeParseException notOffset) {

@@ -177,7 +177,7 @@ final class AnalyticsHandler {
                 return Granularity.DAY.bucketOf(LocalDate.parse(text).atStartOfDay(zone).toInstant(), zone);
             }
         } catch (java.time.DateTimeException e) {
-            throw ApiError.badRequest("within: not a calendar period: '" + text + "' (" + e.getMessage() + ")");
+            throw ApiError.badRequest("within: there is no calendar period '" + text + "'");
         }
         throw ApiError.badRequest("within takes 2025, 2025-10, 2025-W42 or 2025-10-09, got '" + text + "'");
     }

@@ -58,6 +58,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class HttpApi implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
+    /** A body is one JSON value: what follows it is refused, not ignored. */
+    private static final com.fasterxml.jackson.databind.ObjectReader BODY_READER =
+            Json.MAPPER.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final Settings settings;
     private final int partitions;
     private static final byte[] SYNC_HEADER_VALUE = {'1'};
@@ -148,6 +151,8 @@ public final class HttpApi implements AutoCloseable {
             config.jetty.threadPool = ConcurrencyUtil.jettyThreadPool("JettyServerThreadPool",
                     Math.min(MIN_SERVER_THREADS, http.maxThreads()), http.maxThreads(), false);
             config.http.maxRequestSize = http.maxBodyBytes();
+            // A path served with other methods answers 405 with Allow, not 404.
+            config.http.prefer405over404 = true;
             // Javalin copies each answer to Jetty through a new buffer of this size (by default
             // Jetty's 32 KB output buffer): at 2,000 writes/s that was 17% of everything the
             // service allocated, for answers of a few hundred bytes. Jetty still buffers the output.
@@ -302,14 +307,28 @@ public final class HttpApi implements AutoCloseable {
                 ctx.header("Retry-After", "1").status(503).json(Map.of("error", "NOT_YET_APPLIED", "message", error.getMessage())));
         app.exception(StreamsPartialStores.IncompleteException.class, (error, ctx) ->
                 ctx.header("Retry-After", "1").status(503).json(Map.of("error", "UNAVAILABLE", "message", error.getMessage())));
-        app.exception(HttpResponseException.class, (error, ctx) -> ctx.status(error.getStatus())
-                .json(Map.of("error", error.getStatus() == 413 ? "TOO_LARGE" : "BAD_REQUEST", "message", error.getMessage())));
-        app.error(404, ctx -> {
-            if (ctx.result() == null) {
-                ctx.json(Map.of("error", "NOT_FOUND", "message", "no such endpoint: " + ctx.method() + " " + ctx.path()));
-            }
+        app.exception(HttpResponseException.class, (error, ctx) -> {
+            int status = error.getStatus();
+            String code = switch (status) {
+                case 404 -> "NOT_FOUND";
+                case 405 -> "METHOD_NOT_ALLOWED";
+                case 413 -> "TOO_LARGE";
+                default -> status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST";
+            };
+            String message = switch (status) {
+                case 404 -> "no such endpoint: " + ctx.req().getMethod() + " " + ctx.path();
+                case 405 -> ctx.req().getMethod() + " is not allowed on " + ctx.path() + "; it takes "
+                        + error.getDetails().getOrDefault("availableMethods", "other methods");
+                default -> error.getMessage();
+            };
+            ctx.status(status).json(Map.of("error", code, "message", message));
         });
-        app.error(405, ctx -> ctx.json(Map.of("error", "METHOD_NOT_ALLOWED", "message", ctx.method() + " is not allowed on " + ctx.path())));
+        // What no handler expected is a bug: logged with its trace, answered in the API's form without it.
+        app.exception(Exception.class, (error, ctx) -> {
+            LOG.error("{} {} failed", ctx.req().getMethod(), ctx.path(), error);
+            ctx.status(500).json(Map.of("error", "INTERNAL", "message",
+                    "the request failed unexpectedly; the server's log has the details"));
+        });
     }
 
     /**
@@ -948,9 +967,9 @@ public final class HttpApi implements AutoCloseable {
 
     private static JsonNode parse(byte[] bytes) {
         try {
-            return Json.MAPPER.readTree(bytes);
+            return BODY_READER.readTree(bytes);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiError.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiError.badRequest("the body is not valid JSON: " + Json.reason(e));
         } catch (IOException e) {
             throw ApiError.badRequest("the body cannot be read: " + e.getMessage());
         }

@@ -64,7 +64,7 @@ public final class CommandParser {
         } catch (Malformed e) {
             return Result.malformed(e.getMessage());
         } catch (JsonProcessingException e) {
-            return Result.malformed("not valid JSON: " + e.getOriginalMessage());
+            return Result.malformed("not valid JSON: " + Json.reason(e));
         } catch (IOException | RuntimeException e) {
             // Jackson reports some number overflows as runtime exceptions; a poison message must never escape.
             return Result.malformed("not readable as JSON: " + e.getMessage());
@@ -130,6 +130,9 @@ public final class CommandParser {
                         }
                         properties.values[slot] = node(parser, token);
                     }
+                }
+                if (parser.nextToken() != null) {
+                    throw new Malformed("a command is one JSON object; there is more after it");
                 }
             }
             if (properties.unknown != null) {

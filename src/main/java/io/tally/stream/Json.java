@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -41,6 +42,18 @@ public final class Json {
 
     private Json() {
     }
+
+    /**
+     * Jackson's reason a text is not JSON, for the people who sent it: without the names of
+     * Jackson's own settings ({@code enable `JsonReadFeature...` to allow}, {@code from
+     * `StreamReadConstraints...`}), which mean nothing to them.
+     */
+    public static String reason(JsonProcessingException error) {
+        return JACKSON_NAMES.matcher(String.valueOf(error.getOriginalMessage())).replaceAll("");
+    }
+
+    private static final java.util.regex.Pattern JACKSON_NAMES =
+            java.util.regex.Pattern.compile("[:,]? ?(?:enable|from) `[^`]*`(?: to allow)?");
 
     private static ObjectMapper create() {
         ObjectMapper mapper = reflective();

@@ -49,6 +49,9 @@ public final class LocalStores {
      * last sequence looked at as the cursor of the next page, null when the history is exhausted.
      */
     public Page<byte[]> history(int partition, String recordKey, long after, int limit, Predicate<byte[]> keep) {
+        if (after == Long.MAX_VALUE) {
+            return new Page<>(List.of(), null);
+        }
         List<byte[]> found = new ArrayList<>();
         long last = after;
         int scanned = 0;

@@ -73,6 +73,8 @@ class CommandParserTest {
             "bad txId              | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"txId\":\"a b|c\"}",
             "at without offset     | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"at\":\"2025-10-09T14:30:00\"}",
             "meta not an object    | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":\"x\"}",
+            "more after the object | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"} {\"op\":\"delete\"}",
+            "garbage after it      | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\"} xyz",
             "huge number           | {\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":1" + "e99999999999999999999999}",
     })
     void refusesMalformedCommandsWithAReason(String name, String json) {
@@ -108,10 +110,10 @@ class CommandParserTest {
     }
 
     @Test
-    void readsEveryPartOfACommandAndIgnoresWhatFollowsIt() {
+    void readsEveryPartOfACommand() {
         Command command = parse("wallets/w1", "{\"meta\":{\"source\":\"till\",\"tags\":[1,2.50]},\"at\":null,"
                 + "\"txId\":\"t-1\",\"values\":null,\"amount\":-7,\"field\":\"balance\",\"id\":\"w1\",\"resource\":\"wallets\","
-                + "\"op\":\"sub\"} trailing").command();
+                + "\"op\":\"sub\"}\n").command();
         assertThat(command).isEqualTo(new Command(Op.SUB, "wallets", "w1", "balance", "-7", "t-1", true, null,
                 "{\"source\":\"till\",\"tags\":[1,2.50]}", java.util.Map.of()));
         Command transfer = parse("wallets/w1", "{\"op\":\"transfer\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\","
@@ -137,6 +139,18 @@ class CommandParserTest {
                 .startsWith("unknown property 'u0'");
         assertThat(big.parse("wallets/w1", (many + ",\"u4321\":2}").getBytes(StandardCharsets.UTF_8)).rejection().message())
                 .contains("Duplicate field 'u4321'");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "NaN            | {\"op\":\"add\",\"resource\":\"wallets\",\"id\":\"w1\",\"field\":\"balance\",\"amount\":NaN} | Non-standard token 'NaN'",
+            "too deep       | {\"op\":\"create\",\"resource\":\"wallets\",\"id\":\"w1\",\"meta\":" + "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]} | exceeds the maximum allowed",
+    })
+    void saysWhyTextIsNotJsonWithoutJacksonsSettingNames(String name, String json, String reason) {
+        String message = parse("wallets/w1", json).rejection().message();
+        assertThat(message).startsWith("not valid JSON: ").doesNotContain("`").doesNotContain("StreamReadConstraints")
+                .doesNotContain("JsonReadFeature");
+        assertThat(message).contains(reason);
     }
 
     @Test
