@@ -411,7 +411,7 @@ public final class HttpApi implements AutoCloseable {
         if (body.has("meta")) {
             command.set("meta", meta(body.get("meta")));
         }
-        String transferId = ctx.header("Idempotency-Key");
+        String transferId = idempotencyKey(ctx);
         if (transferId != null && (!RecordKey.validTxId(transferId) || transferId.length() > RecordKey.MAX_TX_ID_LENGTH - 8)) {
             throw ApiError.badRequest("a transfer's Idempotency-Key must be 1-" + (RecordKey.MAX_TX_ID_LENGTH - 8)
                     + " letters, digits or . _ : -");
@@ -491,10 +491,46 @@ public final class HttpApi implements AutoCloseable {
         String path = ctx.path();
         if (path.startsWith("/v1/") || path.startsWith("/internal/")) {
             authorize(ctx);
+            // Decoding would put U+FFFD for a broken escape, or drop the parameter: two ids would name one record.
+            String problem = percentEncodingProblem(ctx.req().getRequestURI());
+            if (problem == null && ctx.queryString() != null) {
+                problem = percentEncodingProblem(ctx.queryString());
+            }
+            if (problem != null) {
+                throw ApiError.badRequest("the request's URI " + problem);
+            }
         }
         if (path.equals("/v1/changes") || path.equals("/v1/changes/")) {
             checkChanges(ctx);
         }
+    }
+
+    /** Why a URI's path or query does not percent-decode to UTF-8 text, or null when it does. */
+    static String percentEncodingProblem(String raw) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c != '%') {
+                bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+            } else if (i + 2 < raw.length() && hex(raw.charAt(i + 1)) >= 0 && hex(raw.charAt(i + 2)) >= 0) {
+                bytes.write(hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2)));
+                i += 2;
+            } else {
+                return "has a '%' not followed by two hexadecimal digits";
+            }
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+            return null;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return "is not UTF-8 once its %-escapes are decoded";
+        }
+    }
+
+    private static int hex(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     /**
@@ -714,7 +750,7 @@ public final class HttpApi implements AutoCloseable {
     /** Produces the command; a sync write then waits for its committed outcome, an async one answers 202. */
     private void send(Context ctx, ResourceSpec resource, ObjectNode command) throws Exception {
         boolean sync = mode(ctx, resource) == Consistency.SYNC;
-        String txId = ctx.header("Idempotency-Key");
+        String txId = idempotencyKey(ctx);
         if (txId != null && !RecordKey.validTxId(txId)) {
             throw ApiError.badRequest("Idempotency-Key must be 1-" + RecordKey.MAX_TX_ID_LENGTH
                     + " letters, digits or . _ : -");
@@ -892,6 +928,15 @@ public final class HttpApi implements AutoCloseable {
                     + new java.util.TreeSet<>(settings.resources().keySet()));
         }
         return resource;
+    }
+
+    /** The request's Idempotency-Key, or null; two of them are refused rather than one chosen. */
+    private static String idempotencyKey(Context ctx) {
+        java.util.List<String> keys = java.util.Collections.list(ctx.req().getHeaders("Idempotency-Key"));
+        if (keys.size() > 1) {
+            throw ApiError.badRequest("send one Idempotency-Key, not " + keys.size());
+        }
+        return keys.isEmpty() ? null : keys.get(0);
     }
 
     private static String id(Context ctx) {

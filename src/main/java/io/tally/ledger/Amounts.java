@@ -32,9 +32,17 @@ public final class Amounts {
         if (text.length() > MAX_TEXT_LENGTH) {
             return new Invalid("amount is longer than " + MAX_TEXT_LENGTH + " characters");
         }
+        String trimmed = text.trim();
+        for (int i = 0; i < trimmed.length(); i++) {
+            char c = trimmed.charAt(i);
+            // BigDecimal also reads digits of other scripts ("١٢" as 12); an amount is plain ASCII.
+            if ((c < '0' || c > '9') && c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E') {
+                return new Invalid("amount '" + text + "' is not a decimal number (digits 0-9, a sign, '.', an exponent)");
+            }
+        }
         BigDecimal value;
         try {
-            value = new BigDecimal(text.trim());
+            value = new BigDecimal(trimmed);
         } catch (NumberFormatException e) {
             return new Invalid("amount '" + text + "' is not a decimal number");
         }

@@ -232,6 +232,8 @@ class HttpApiIntegrationTest {
                 Map.entry("GET /v1/analytics/wallets/balance?period=year&from=2026-01-01&to=%2B999999999-12-31T23:59:59Z", 400),
                 Map.entry("GET /v1/analytics/wallets/balance?period=day&within=2026-13-01", 400),
                 Map.entry("PUT /v1/wallets/b1 {}", 405),
+                Map.entry("POST /v1/wallets/a%C3b {\"balance\": \"1\"}", 400),
+                Map.entry("POST /v1/wallets/b1/balance/add {\"amount\": \"\u0661\u0662\"}", 422),
                 Map.entry("GET /v2/anything", 404));
         for (Map.Entry<String, Integer> request : expected.entrySet()) {
             String[] parts = request.getKey().split(" ", 3);
@@ -254,6 +256,18 @@ class HttpApiIntegrationTest {
                 assertThat(json(response).get("error").asText()).as(request.getKey()).isEqualTo("NO_ANALYTICS");
             }
         }
+        // java.net.URI refuses a broken escape, so this one goes over a socket as it is.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", tally.httpPort())) {
+            socket.getOutputStream().write(("POST /v1/wallets/b1/balance/add?mode=%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Length: 15\r\nConnection: close\r\n\r\n{\"amount\": \"1\"}").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("has a '%' not followed by two hexadecimal digits");
+        }
+        HttpResponse<String> twoKeys = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/v1/wallets/b1/balance/add"))
+                .header("Idempotency-Key", "k-1").header("Idempotency-Key", "k-2")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"1\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(twoKeys.statusCode()).as(twoKeys.body()).isEqualTo(400);
+        assertThat(json(twoKeys).get("message").asText()).contains("one Idempotency-Key");
         HttpResponse<String> exponent = call("POST", "/v1/wallets/b1/balance/add", "{\"amount\": 1e400}", Map.of());
         assertThat(json(exponent).get("message").asText()).as(exponent.body()).contains("digits before the decimal point");
         HttpResponse<String> halfACharacter = call("POST", "/v1/wallets/b1/balance/add",

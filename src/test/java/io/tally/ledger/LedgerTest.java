@@ -84,6 +84,8 @@ class LedgerTest {
             "add       | 1e999999999 | BAD_AMOUNT",
             "add       | 1e-999999999 | BAD_AMOUNT",
             "add       | abc     | BAD_AMOUNT",
+            "add       | \u0661\u0662 | BAD_AMOUNT",
+            "add       | \uff11   | BAD_AMOUNT",
             "add       | NULL    | BAD_AMOUNT",
             "add       | 0       | BAD_AMOUNT",
             "add       | -1      | BAD_AMOUNT",
