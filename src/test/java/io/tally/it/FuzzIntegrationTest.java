@@ -171,7 +171,8 @@ class FuzzIntegrationTest {
                 "?prefix=a%2Fb", "?period=hour&within=2025-W99", "?from=2026-01-02&to=2026-01-01&period=day"};
         String[] bodies = {"{", "[]", "{\"amount\": []}", "{\"amount\": \"1e99999\"}", "{\"amount\": \"ab\"}",
                 "{\"balance\": {\"x\": 1}}", "{\"meta\": 5, \"amount\": 1}", "\u0000\u0001", "{\"amount\": 1, \"amount\": 2}",
-                "{\"amount\": \"" + "9".repeat(5000) + "\"}", "x".repeat(10_000)};
+                "{\"amount\": \"" + "9".repeat(5000) + "\"}", "x".repeat(10_000),
+                "{\"amount\": \"1\", \"meta\": {\"s\": \"\\ud800\"}}", "{\"amount\": \"1\"} {}"};
         long before = commandsWritten();
         int sent = 0;
         for (int i = 0; i < 400; i++) {
