@@ -172,13 +172,20 @@ public final class Tally implements AutoCloseable {
         }
     }
 
-    /** Blocks until Kafka Streams stops: on a JVM shutdown (closed by the hook) or a fatal error. */
-    public void runUntilShutdown() throws InterruptedException {
+    /**
+     * Blocks until Kafka Streams stops: on a JVM shutdown (closed by the hook) or a fatal error.
+     *
+     * @return whether it stopped on a fatal error, which the process reports by its exit code so
+     *         that a supervisor restarting only failed processes restarts it
+     */
+    public boolean runUntilShutdown() throws InterruptedException {
         Runtime.getRuntime().addShutdownHook(new Thread(this::close, "tally-shutdown"));
         stopped.await();
         if (streams.state() == KafkaStreams.State.ERROR) {
             LOG.error("Kafka Streams stopped with an error");
             close();
+            return true;
         }
+        return false;
     }
 }

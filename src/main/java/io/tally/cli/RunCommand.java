@@ -27,7 +27,10 @@ final class RunCommand implements Callable<Integer> {
         System.out.println("  java -jar target/tally.jar produce create wallets w1");
         System.out.println("  java -jar target/tally.jar produce add wallets w1 balance 100");
         System.out.println("  java -jar target/tally.jar get wallets w1");
-        tally.runUntilShutdown();
+        if (tally.runUntilShutdown()) {
+            System.err.println("tally: Kafka Streams stopped with an error (the log above says why)");
+            return 1;
+        }
         return 0;
     }
 }

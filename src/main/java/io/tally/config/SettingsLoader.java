@@ -1,5 +1,6 @@
 package io.tally.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +31,9 @@ import java.util.Map;
 public final class SettingsLoader {
     public static final String DEFAULT_FILE = "tally.yaml";
     private static final String DEFAULTS_RESOURCE = "/tally-defaults.yaml";
+    // A key written twice is refused: YAML would keep the last, and drop a bound the first one set.
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
 

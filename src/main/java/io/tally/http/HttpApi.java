@@ -204,11 +204,36 @@ public final class HttpApi implements AutoCloseable {
         try {
             api.app.start();
             metrics.bind(api.app.jettyServer().threadPool());
-        } catch (RuntimeException e) {
-            api.close();
-            throw e;
+        } catch (Exception e) {
+            // Javalin rethrows Jetty's checked exceptions unchecked: Exception, not RuntimeException.
+            try {
+                api.close();
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            // Jetty stops itself when it cannot listen, and its stop's own failure is what reaches here.
+            LOG.debug("the REST API did not start", e);
+            String host = settings.http().host();
+            int port = settings.http().port();
+            throw new IllegalStateException("the REST API cannot listen on " + host + ":" + port + " (http.host, http.port): "
+                    + whyNotListening(host, port, e));
         }
         return api;
+    }
+
+    /** What the operating system says to listening on {@code host:port}, or failing that what Jetty said. */
+    private static String whyNotListening(String host, int port, Exception failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IOException) {
+                return cause.getMessage();
+            }
+        }
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.bind(new java.net.InetSocketAddress(host, port));
+        } catch (IOException | RuntimeException refused) {
+            return refused.getMessage() != null ? refused.getMessage() : refused.toString();
+        }
+        return String.valueOf(failure.getMessage());
     }
 
     /** Serves from these streams from now on; returns the analytics queries over the whole deployment. */

@@ -150,6 +150,22 @@ class SettingsTest {
     }
 
     @Test
+    void refusesAKeyWrittenTwiceRatherThanKeepTheLast(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tally.yaml");
+        Files.writeString(file, """
+                resources:
+                  wallets:
+                    fields:
+                      balance: {scale: 2, minimum: 0}
+                  wallets:
+                    fields:
+                      points: {}
+                """);
+        assertThatThrownBy(() -> SettingsLoader.load(file, Map.of(), Map.of()))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("Duplicate field 'wallets'");
+    }
+
+    @Test
     void refusesAFileThatIsNotYaml(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tally.yaml");
         Files.writeString(file, "resources: [unclosed");

@@ -39,6 +39,7 @@ import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The REST API of one instance on a real broker: sync and async writes, reads, analytics, and bad input that produces nothing. */
@@ -185,6 +186,37 @@ class HttpApiIntegrationTest {
             assertThat(applied.get().statusCode()).as(applied.get().body()).isEqualTo(200);
             assertThat(json(applied.get()).get("id").asText()).isEqualTo("k2");
             assertThat(json(applied.get()).get("after").asText()).isEqualTo(new BigDecimal(11 + round).setScale(2).toPlainString());
+        }
+    }
+
+    @Test
+    void anInstanceThatCannotListenSaysWhereAndWhy() {
+        Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state-taken"), "tally-http-taken", 4)
+                .withHttp(new HttpSettings(true, "127.0.0.1", tally.httpPort(), "", Duration.ofSeconds(20), 4096));
+
+        assertThatThrownBy(() -> Tally.start(settings)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the REST API cannot listen on 127.0.0.1:" + tally.httpPort()
+                        + " (http.host, http.port): Address already in use");
+    }
+
+    /** A supervisor that restarts only failed processes must see a fatal error as one. */
+    @Test
+    void runningUntilShutdownSaysWhetherKafkaStreamsFailed() throws Exception {
+        Settings settings = KafkaFixture.settings(broker.bootstrapServers(), dir.resolve("state-failing"), "tally-http-failing", 4,
+                Map.of("replicationFactor", "3")).withHttp(new HttpSettings(true, "127.0.0.1", 0, "", Duration.ofSeconds(20), 4096));
+        Tally failing = Tally.start(settings);
+        try {
+            CompletableFuture<Boolean> failed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return failing.runUntilShutdown();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // One broker cannot hold changelogs of three replicas: Kafka Streams stops with an error.
+            assertThat(failed.get(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            failing.close();
         }
     }
 
