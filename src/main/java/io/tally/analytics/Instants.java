@@ -12,9 +12,12 @@ public final class Instants {
     private Instants() {
     }
 
-    /** The earliest and latest times a query may name: calendar arithmetic on its buckets stays in range. */
-    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
-    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+    /**
+     * The earliest and latest times a query may name, the years 0001 to 9999 in any zone (18 hours
+     * either side of UTC's): calendar arithmetic on its buckets stays in range.
+     */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z").minusSeconds(18 * 3600);
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z").plusSeconds(18 * 3600);
 
     /**
      * {@code 2026-11-23T10:00:00Z}, {@code 2026-11-23T10:00} or {@code 2026-11-23} (its start) in

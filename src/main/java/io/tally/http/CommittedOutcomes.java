@@ -34,7 +34,7 @@ import java.util.function.Consumer;
 
 /**
  * What became of a command, as committed: a consumer reading {@code tally.transactions} and
- * {@code tally.rejections} with read_committed completes the writes waiting on a transaction id.
+ * {@code tally.rejections} with read_committed completes the writes waiting on a record's transaction id.
  * It starts at the end of both topics, so only writes made after it started are answered; a
  * "sync" write is therefore acknowledged only after the Kafka transaction holding its result has
  * committed (DESIGN.md decision 6).

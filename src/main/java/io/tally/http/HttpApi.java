@@ -1,5 +1,6 @@
 package io.tally.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
@@ -10,6 +11,7 @@ import io.javalin.util.ConcurrencyUtil;
 import io.tally.analytics.AnalyticsQueries;
 import io.tally.config.HttpSettings;
 import io.tally.config.Settings;
+import io.tally.ledger.Amounts;
 import io.tally.ledger.Consistency;
 import io.tally.ledger.FieldSpec;
 import io.tally.ledger.Op;
@@ -35,8 +37,8 @@ import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.apache.kafka.common.utils.ThreadUtils;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.util.Collections;
@@ -58,9 +60,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class HttpApi implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpApi.class);
-    /** A body is one JSON value: what follows it is refused, not ignored. */
-    private static final com.fasterxml.jackson.databind.ObjectReader BODY_READER =
-            Json.MAPPER.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final Settings settings;
     private final int partitions;
     private static final byte[] SYNC_HEADER_VALUE = {'1'};
@@ -151,7 +150,7 @@ public final class HttpApi implements AutoCloseable {
             config.jetty.threadPool = ConcurrencyUtil.jettyThreadPool("JettyServerThreadPool",
                     Math.min(MIN_SERVER_THREADS, http.maxThreads()), http.maxThreads(), false);
             config.http.maxRequestSize = http.maxBodyBytes();
-            // A path served with other methods answers 405 with Allow, not 404.
+            // A path served with other methods answers 405 naming them, not 404.
             config.http.prefer405over404 = true;
             // Javalin copies each answer to Jetty through a new buffer of this size (by default
             // Jetty's 32 KB output buffer): at 2,000 writes/s that was 17% of everything the
@@ -215,7 +214,7 @@ public final class HttpApi implements AutoCloseable {
             LOG.debug("the REST API did not start", e);
             String host = settings.http().host();
             int port = settings.http().port();
-            throw new IllegalStateException("the REST API cannot listen on " + host + ":" + port + " (http.host, http.port): "
+            throw new IllegalStateException("the REST API did not start on " + host + ":" + port + " (http.host, http.port): "
                     + whyNotListening(host, port, e));
         }
         return api;
@@ -338,14 +337,20 @@ public final class HttpApi implements AutoCloseable {
                 case 404 -> "NOT_FOUND";
                 case 405 -> "METHOD_NOT_ALLOWED";
                 case 413 -> "TOO_LARGE";
-                default -> status >= 500 ? "UNAVAILABLE" : "BAD_REQUEST";
+                case 500 -> "INTERNAL";
+                default -> status > 500 ? "UNAVAILABLE" : "BAD_REQUEST";
             };
-            String message = switch (status) {
-                case 404 -> "no such endpoint: " + ctx.req().getMethod() + " " + ctx.path();
-                case 405 -> ctx.req().getMethod() + " is not allowed on " + ctx.path() + "; it takes "
-                        + error.getDetails().getOrDefault("availableMethods", "other methods");
-                default -> error.getMessage();
-            };
+            String message = error.getMessage();
+            if (status == 404) {
+                message = "no such endpoint: " + ctx.req().getMethod() + " " + ctx.path();
+            } else if (status == 405) {
+                // Javalin's one detail is the methods the path takes (its key depends on the request's Accept).
+                String allowed = error.getDetails().values().stream().findFirst().orElse("");
+                ctx.header("Allow", allowed);
+                message = ctx.req().getMethod() + " is not allowed on " + ctx.path() + "; it takes " + allowed;
+            } else if (status > 500) {
+                ctx.header("Retry-After", "1");
+            }
             ctx.status(status).json(Map.of("error", code, "message", message));
         });
         // What no handler expected is a bug: logged with its trace, answered in the API's form without it.
@@ -517,9 +522,9 @@ public final class HttpApi implements AutoCloseable {
         if (path.startsWith("/v1/") || path.startsWith("/internal/")) {
             authorize(ctx);
             // Decoding would put U+FFFD for a broken escape, or drop the parameter: two ids would name one record.
-            String problem = percentEncodingProblem(ctx.req().getRequestURI());
+            String problem = PercentEncoding.problem(ctx.req().getRequestURI());
             if (problem == null && ctx.queryString() != null) {
-                problem = percentEncodingProblem(ctx.queryString());
+                problem = PercentEncoding.problem(ctx.queryString());
             }
             if (problem != null) {
                 throw ApiError.badRequest("the request's URI " + problem);
@@ -528,34 +533,6 @@ public final class HttpApi implements AutoCloseable {
         if (path.equals("/v1/changes") || path.equals("/v1/changes/")) {
             checkChanges(ctx);
         }
-    }
-
-    /** Why a URI's path or query does not percent-decode to UTF-8 text, or null when it does. */
-    static String percentEncodingProblem(String raw) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(raw.length());
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            if (c != '%') {
-                bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-            } else if (i + 2 < raw.length() && hex(raw.charAt(i + 1)) >= 0 && hex(raw.charAt(i + 2)) >= 0) {
-                bytes.write(hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2)));
-                i += 2;
-            } else {
-                return "has a '%' not followed by two hexadecimal digits";
-            }
-        }
-        try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
-            return null;
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return "is not UTF-8 once its %-escapes are decoded";
-        }
-    }
-
-    private static int hex(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     /**
@@ -957,7 +934,7 @@ public final class HttpApi implements AutoCloseable {
 
     /** The request's Idempotency-Key, or null; two of them are refused rather than one chosen. */
     private static String idempotencyKey(Context ctx) {
-        java.util.List<String> keys = java.util.Collections.list(ctx.req().getHeaders("Idempotency-Key"));
+        List<String> keys = Collections.list(ctx.req().getHeaders("Idempotency-Key"));
         if (keys.size() > 1) {
             throw ApiError.badRequest("send one Idempotency-Key, not " + keys.size());
         }
@@ -1037,7 +1014,14 @@ public final class HttpApi implements AutoCloseable {
 
     private static JsonNode parse(byte[] bytes) {
         try {
-            return BODY_READER.readTree(bytes);
+            try (JsonParser parser = Json.MAPPER.createParser(bytes)) {
+                JsonNode body = Json.MAPPER.readTree(parser);
+                // A body is one JSON value: what follows it is refused, not ignored.
+                if (parser.nextToken() != null) {
+                    throw ApiError.badRequest("the body is one JSON value; there is more after it");
+                }
+                return body;
+            }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw ApiError.badRequest("the body is not valid JSON: " + Json.reason(e));
         } catch (IOException e) {
@@ -1049,26 +1033,28 @@ public final class HttpApi implements AutoCloseable {
     private static String amount(JsonNode value, FieldSpec field, String name) {
         String text;
         if (value.isNumber()) {
-            // Fitted before it is spelled out: 1e400 would be written with 400 zeros.
-            if (io.tally.ledger.Amounts.fit(value.decimalValue(), field.scale()) instanceof io.tally.ledger.Amounts.Invalid invalid) {
+            // Spelled out once fitted to the field's scale: 1e400 or 0e-999999999 would be written digit by digit.
+            Amounts.Parsed fitted = Amounts.fit(value.decimalValue(), field.scale());
+            if (fitted instanceof Amounts.Invalid invalid) {
                 throw new ApiError(422, "BAD_AMOUNT", name + ": " + invalid.reason());
             }
-            text = value.decimalValue().toPlainString();
+            text = ((Amounts.Exact) fitted).value().toPlainString();
         } else if (value.isTextual()) {
             text = value.asText();
         } else {
             throw ApiError.badRequest(name + " must be a number or a decimal string, got " + value.getNodeType());
         }
-        if (io.tally.ledger.Amounts.parse(text, field.scale()) instanceof io.tally.ledger.Amounts.Invalid invalid) {
+        if (Amounts.parse(text, field.scale()) instanceof Amounts.Invalid invalid) {
             throw new ApiError(422, "BAD_AMOUNT", name + ": " + invalid.reason());
         }
         return text;
     }
 
-    /** A command's amount for {@code op}, which takes only amounts above zero; the ledger would refuse it the same way. */
+    /** A command's amount for {@code op}, refused as the ledger would refuse it when {@code op} takes only amounts above zero. */
     private static String positive(Op op, String amount) {
-        if (new BigDecimal(amount.trim()).signum() <= 0) {
-            throw new ApiError(422, "BAD_AMOUNT", op.wireName() + " takes an amount greater than zero, got " + amount);
+        String problem = Amounts.signProblem(op, new BigDecimal(amount.trim()));
+        if (problem != null) {
+            throw new ApiError(422, "BAD_AMOUNT", problem);
         }
         return amount;
     }

@@ -49,6 +49,14 @@ public final class Amounts {
         return fit(value, scale);
     }
 
+    /** Why {@code op} cannot take {@code amount} (every op but {@code set} takes only amounts above zero), or null. */
+    public static String signProblem(Op op, BigDecimal amount) {
+        if (op != Op.SET && amount.signum() <= 0) {
+            return op.wireName() + " takes an amount greater than zero, got " + amount.toPlainString();
+        }
+        return null;
+    }
+
     /** {@code value} at {@code scale}, or why it does not fit: too many decimals or digits. */
     public static Parsed fit(BigDecimal value, int scale) {
         if (value.signum() == 0) {

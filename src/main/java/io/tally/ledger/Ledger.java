@@ -182,9 +182,9 @@ public final class Ledger {
             return Rejection.of(RejectionCode.BAD_AMOUNT, invalid.reason(), command);
         }
         BigDecimal amount = ((Amounts.Exact) parsed).value();
-        if (command.op() != Op.SET && amount.signum() <= 0) {
-            return Rejection.of(RejectionCode.BAD_AMOUNT, command.op().wireName()
-                    + " takes an amount greater than zero, got " + amount.toPlainString(), command);
+        String signProblem = Amounts.signProblem(command.op(), amount);
+        if (signProblem != null) {
+            return Rejection.of(RejectionCode.BAD_AMOUNT, signProblem, command);
         }
         if (!state.live() && (command.op() == Op.TRANSFER_REFUND || command.op().transferStep() && !resource.createOnFirstUse())) {
             // Money in flight does not wait: a transfer step to a missing record is refused (and compensated).

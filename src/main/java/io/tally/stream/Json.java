@@ -26,6 +26,7 @@ import io.tally.ledger.Transaction;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.regex.Pattern;
 
 /**
  * The one JSON mapping of Tally's messages. Amounts are written as decimal strings so that no
@@ -52,8 +53,7 @@ public final class Json {
         return JACKSON_NAMES.matcher(String.valueOf(error.getOriginalMessage())).replaceAll("");
     }
 
-    private static final java.util.regex.Pattern JACKSON_NAMES =
-            java.util.regex.Pattern.compile("[:,]? ?(?:enable|from) `[^`]*`(?: to allow)?");
+    private static final Pattern JACKSON_NAMES = Pattern.compile("[:,]? ?(?:enable|from) `[^`]*`(?: to allow)?");
 
     private static ObjectMapper create() {
         ObjectMapper mapper = reflective();

@@ -10,9 +10,9 @@ class PercentEncodingTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/v1/wallets/w1", "/v1/wallets/caf%C3%A9", "/v1/wallets/%F0%9F%98%80", "mode=sync&prefix=a%2Fb",
-            "prefix=%e2%82%ac", ""})
+            "prefix=%e2%82%ac", "", "q=a+b", "q=%2B", "a%41"})
     void textThatDecodesToUtf8HasNoProblem(String raw) {
-        assertThat(HttpApi.percentEncodingProblem(raw)).isNull();
+        assertThat(PercentEncoding.problem(raw)).isNull();
     }
 
     @ParameterizedTest
@@ -25,6 +25,6 @@ class PercentEncodingTest {
             "prefix=%                 | has a '%' not followed by two hexadecimal digits",
     })
     void brokenEscapesAreNamed(String raw, String problem) {
-        assertThat(HttpApi.percentEncodingProblem(raw)).isEqualTo(problem);
+        assertThat(PercentEncoding.problem(raw)).isEqualTo(problem);
     }
 }
