@@ -104,13 +104,13 @@ public final class TallyTopology {
 
     /** The dedupe memory: outcomes of transaction ids by period ({@link RememberedTxIds}). */
     static StoreBuilder<WindowStore<String, Outcome>> dedupePeriods(Duration horizon) {
-        return Stores.windowStoreBuilder(Stores.persistentWindowStore(TallyTopics.DEDUPE_STORE,
-                RememberedTxIds.retention(horizon), horizon, false), Serdes.String(), OUTCOME_SERDE);
+        return Stores.windowStoreBuilder(CheckpointedWindowStore.of(Stores.persistentWindowStore(TallyTopics.DEDUPE_STORE,
+                RememberedTxIds.retention(horizon), horizon, false)), Serdes.String(), OUTCOME_SERDE);
     }
 
     /** The dedupe memory of earlier versions, by exact time, as they declared it. */
     static StoreBuilder<WindowStore<String, Outcome>> legacyDedupe(Duration horizon) {
-        return Stores.windowStoreBuilder(Stores.persistentWindowStore(TallyTopics.LEGACY_DEDUPE_STORE, horizon, horizon,
-                false), Serdes.String(), LEGACY_OUTCOME_SERDE);
+        return Stores.windowStoreBuilder(CheckpointedWindowStore.of(Stores.persistentWindowStore(
+                TallyTopics.LEGACY_DEDUPE_STORE, horizon, horizon, false)), Serdes.String(), LEGACY_OUTCOME_SERDE);
     }
 }

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -79,10 +80,19 @@ class LedgerIntegrationTest {
         assertThat(log).extracting(Transaction::txId).doesNotHaveDuplicates();
         assertReplayMatches(log, expected);
 
-        // Restart keeping the state directory: the stores are reused.
+        // Restart keeping the state directory: the stores are reused, not wiped and restored (a wipe
+        // deletes a task's whole directory, and with it a file left there).
+        List<Path> markers = new ArrayList<>();
+        try (var tasks = Files.list(settings.stateDir().resolve("tally-it"))) {
+            for (Path task : tasks.filter(Files::isDirectory).toList()) {
+                markers.add(Files.writeString(task.resolve("kept.marker"), "a clean close keeps this task's state"));
+            }
+        }
+        assertThat(markers).hasSize(PARTITIONS);
         try (KafkaProducer<String, byte[]> producer = KafkaFixture.producer(broker.bootstrapServers());
              Tally tally = Tally.start(settings)) {
             awaitBalances(tally, expected);
+            assertThat(markers).as("tasks whose state was kept after a clean close").allMatch(Files::exists);
             sendWorkload(producer, expected, 1);
             awaitBalances(tally, expected);
         }
