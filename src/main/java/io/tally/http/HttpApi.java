@@ -39,6 +39,8 @@ import org.apache.kafka.common.utils.ThreadUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.util.Collections;
@@ -227,8 +229,8 @@ public final class HttpApi implements AutoCloseable {
                 return cause.getMessage();
             }
         }
-        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
-            socket.bind(new java.net.InetSocketAddress(host, port));
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(host, port));
         } catch (IOException | RuntimeException refused) {
             return refused.getMessage() != null ? refused.getMessage() : refused.toString();
         }
