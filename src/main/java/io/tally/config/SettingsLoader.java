@@ -11,17 +11,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads the settings once, at start-up: built-in defaults, then the configuration file, then
@@ -36,6 +41,10 @@ public final class SettingsLoader {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
+
+    private static final Logger LOG = LoggerFactory.getLogger(SettingsLoader.class);
+    /** Variables the command line reads for itself: where the file is, and the REST API a verb talks to. */
+    private static final Set<String> NOT_SETTINGS = Set.of("TALLY_CONFIG", "TALLY_URL", "TALLY_TOKEN");
 
     private SettingsLoader() {
     }
@@ -54,9 +63,21 @@ public final class SettingsLoader {
         if (chosen != null) {
             overlay(tree, read(chosen));
         }
-        applyEnvironment(tree, new ArrayList<>(), env);
+        Set<String> applied = new HashSet<>();
+        applyEnvironment(tree, new ArrayList<>(), env, applied);
+        for (String ignored : ignoredVariables(env, applied)) {
+            LOG.warn("{} is ignored: it names no key the configuration file or the defaults have (a variable "
+                    + "only overrides such a key; give new keys, a field's maximum say, in the file)", ignored);
+        }
         overrides.forEach((key, value) -> tree.put(key, value));
         return SettingsParser.parse(toMap(tree));
+    }
+
+    /** The {@code TALLY_} variables of {@code env} that set nothing, but for those the command line reads itself. */
+    static List<String> ignoredVariables(Map<String, String> env, Set<String> applied) {
+        return env.keySet().stream()
+                .filter(name -> name.startsWith("TALLY_") && !applied.contains(name) && !NOT_SETTINGS.contains(name))
+                .sorted().toList();
     }
 
     /** Settings from defaults plus {@code tree}, as tests and tools build them with {@code Map.of(...)}. */
@@ -109,18 +130,20 @@ public final class SettingsLoader {
     }
 
     /** Replaces every scalar whose variable ({@link #variableName}) is set. */
-    private static void applyEnvironment(ObjectNode node, List<String> path, Map<String, String> env) {
+    private static void applyEnvironment(ObjectNode node, List<String> path, Map<String, String> env, Set<String> applied) {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
         for (String name : names) {
             path.add(name);
             JsonNode child = node.get(name);
             if (child.isObject()) {
-                applyEnvironment((ObjectNode) child, path, env);
+                applyEnvironment((ObjectNode) child, path, env, applied);
             } else {
-                String value = env.get(variableName(path));
+                String variable = variableName(path);
+                String value = env.get(variable);
                 if (value != null) {
                     node.set(name, TextNode.valueOf(value));
+                    applied.add(variable);
                 }
             }
             path.remove(path.size() - 1);

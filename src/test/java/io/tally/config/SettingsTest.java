@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -147,6 +148,16 @@ class SettingsTest {
         assertThat(settings.dedupeHorizon()).isEqualTo(Duration.ofHours(2));
         assertThat(settings.resources()).containsOnlyKeys("counters");
         assertThat(settings.resources().get("counters").field("stats.clicks").maximum()).isEqualByComparingTo("20");
+    }
+
+    @Test
+    void namesTheVariablesThatSetNothing() {
+        Map<String, String> env = Map.of("TALLY_COMMIT_INTERVAL", "50ms", "TALLY_COMITINTERVAL", "50ms",
+                "TALLY_RESOURCES_WALLETS_FIELDS_BALANCE_MAXIMUM", "5", "TALLY_URL", "http://x", "PATH", "/bin");
+        Set<String> applied = Set.of("TALLY_COMMIT_INTERVAL");
+
+        assertThat(SettingsLoader.ignoredVariables(env, applied))
+                .containsExactly("TALLY_COMITINTERVAL", "TALLY_RESOURCES_WALLETS_FIELDS_BALANCE_MAXIMUM");
     }
 
     @Test
