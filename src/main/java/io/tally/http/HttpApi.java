@@ -38,7 +38,6 @@ import org.apache.kafka.common.utils.ThreadUtils;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -435,8 +434,8 @@ public final class HttpApi implements AutoCloseable {
         if (!body.hasNonNull("amount")) {
             throw ApiError.badRequest("a transfer needs an amount, e.g. {\"amount\": \"12.50\"}");
         }
-        String amount = positive(Op.TRANSFER, amount(body.get("amount"), sourceField, "amount"));
-        amount(body.get("amount"), targetField, "amount");
+        String amount = amount(body.get("amount"), sourceField, "amount", Op.TRANSFER);
+        amount(body.get("amount"), targetField, "amount", null);
         ObjectNode command = command(Op.TRANSFER, source, from.get("id").asText());
         command.put("field", sourceField.name()).put("amount", amount);
         command.putObject("to").put("resource", target.name()).put("id", to.get("id").asText()).put("field", targetField.name());
@@ -703,7 +702,7 @@ public final class HttpApi implements AutoCloseable {
                     continue;
                 }
                 FieldSpec spec = field(resource, field.getKey());
-                values.put(spec.name(), amount(field.getValue(), spec, field.getKey()));
+                values.put(spec.name(), amount(field.getValue(), spec, field.getKey(), null));
             }
         }
         send(ctx, resource, command);
@@ -732,8 +731,7 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
             if (body.hasNonNull("amount")) {
-                String amount = amount(body.get("amount"), field, "amount");
-                command.put("amount", op == Op.SET ? amount : positive(op, amount));
+                command.put("amount", amount(body.get("amount"), field, "amount", op));
             }
             if (body.has("meta")) {
                 command.set("meta", meta(body.get("meta")));
@@ -1031,34 +1029,31 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    /** An amount as a JSON number or string, checked against the field's scale; its exact text goes on. */
-    private static String amount(JsonNode value, FieldSpec field, String name) {
+    /**
+     * An amount as a JSON number or string, checked against the field's scale and, for {@code op}
+     * (null: a create's value, of any sign), the ledger's rule on its sign; its exact text goes on,
+     * a number's spelled out at the field's scale (1e400 or 0e-999999999 would be written digit by digit).
+     */
+    private static String amount(JsonNode value, FieldSpec field, String name, Op op) {
         String text;
+        Amounts.Parsed parsed;
         if (value.isNumber()) {
-            // Spelled out once fitted to the field's scale: 1e400 or 0e-999999999 would be written digit by digit.
-            Amounts.Parsed fitted = Amounts.fit(value.decimalValue(), field.scale());
-            if (fitted instanceof Amounts.Invalid invalid) {
-                throw new ApiError(422, "BAD_AMOUNT", name + ": " + invalid.reason());
-            }
-            text = ((Amounts.Exact) fitted).value().toPlainString();
+            parsed = Amounts.fit(value.decimalValue(), field.scale());
+            text = parsed instanceof Amounts.Exact exact ? exact.value().toPlainString() : null;
         } else if (value.isTextual()) {
             text = value.asText();
+            parsed = Amounts.parse(text, field.scale());
         } else {
             throw ApiError.badRequest(name + " must be a number or a decimal string, got " + value.getNodeType());
         }
-        if (Amounts.parse(text, field.scale()) instanceof Amounts.Invalid invalid) {
+        if (parsed instanceof Amounts.Invalid invalid) {
             throw new ApiError(422, "BAD_AMOUNT", name + ": " + invalid.reason());
         }
-        return text;
-    }
-
-    /** A command's amount for {@code op}, refused as the ledger would refuse it when {@code op} takes only amounts above zero. */
-    private static String positive(Op op, String amount) {
-        String problem = Amounts.signProblem(op, new BigDecimal(amount.trim()));
-        if (problem != null) {
-            throw new ApiError(422, "BAD_AMOUNT", problem);
+        String signProblem = op == null ? null : Amounts.signProblem(op, ((Amounts.Exact) parsed).value());
+        if (signProblem != null) {
+            throw new ApiError(422, "BAD_AMOUNT", signProblem);
         }
-        return amount;
+        return text;
     }
 
     /**
