@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 
 /**
@@ -104,22 +105,29 @@ final class HttpBench {
         // Its second half is at the first timed rate: a jump from the warm-up's rate straight to it
         // grew the server's and the generator's thread pools and connections in the first timed
         // seconds, and C2 compiled again, which showed as a first window of seconds (docs/BENCHMARKS.md).
-        // Each half waits for all its answers, so no backlog is carried into what is timed.
+        // The first half waits for all its answers. Each rate's timed seconds then follow that
+        // many seconds at the rate in the same schedule, with no pause between: a timed loop that
+        // started from idle measured the step from no load to the rate (at 5,000/s its first five
+        // or six seconds had p99s near a second, which made the minute's p99).
         int warmUpRate = Math.min(WARM_UP_RATE, rates.get(0));
         Duration half = warmUp.dividedBy(2);
+        Duration lead = warmUp.minus(half);
         if (!half.isZero()) {
             load.openLoop(warmUpRate, half, add, new Progress("warm writes", warmUpRate * half.toSeconds()));
-            load.openLoop(rates.get(0), warmUp.minus(half), add,
-                    new Progress("warm " + rates.get(0) + "/s", rates.get(0) * warmUp.minus(half).toSeconds()));
         }
         results.put("httpWarmUpSeconds", warmUp.toSeconds());
-        results.put("httpWarmUpPerSecond", half.isZero() ? "none" : warmUpRate + " then " + rates.get(0));
+        results.put("httpWarmUpPerSecond", half.isZero() ? "none" : warmUpRate + " then each rate for " + lead.toSeconds() + " s");
         for (int rate : rates) {
-            ProcessCosts spending = costs == null ? null : ProcessCosts.start(load, bases, costs);
-            HttpLoad.Outcome writes = load.openLoop(rate, perRate, add,
-                    new Progress("write " + rate + "/s", (long) rate * perRate.toSeconds()));
-            if (spending != null) {
-                spending.finish(writes.latencies().count(), rate, results);
+            CompletableFuture<ProcessCosts> spending = new CompletableFuture<>();
+            // Read when the first timed write is due, off the sending thread: reading /metrics takes
+            // tens of milliseconds, which would hold back the schedule.
+            Runnable timing = costs == null ? () -> spending.complete(null)
+                    : () -> spending.completeAsync(() -> ProcessCosts.start(load, bases, costs));
+            HttpLoad.Outcome writes = load.openLoop(rate, lead, perRate, add,
+                    new Progress("write " + rate + "/s", (long) rate * (lead.toSeconds() + perRate.toSeconds())), timing);
+            ProcessCosts spent = spending.join();
+            if (spent != null) {
+                spent.finish(writes.latencies().count(), rate, results);
             }
             results.put("httpSyncWriteOk_" + rate, writes.latencies().count());
             results.put("httpSyncWriteErrors_" + rate, writes.errors());

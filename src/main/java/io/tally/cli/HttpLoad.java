@@ -164,12 +164,28 @@ final class HttpLoad implements AutoCloseable {
      */
     Outcome openLoop(int rate, Duration duration, IntFunction<Request> request, Progress progress)
             throws InterruptedException {
-        int total = (int) Math.max(1, rate * duration.toMillis() / 1000);
+        return openLoop(rate, Duration.ZERO, duration, request, progress, () -> { });
+    }
+
+    /**
+     * As {@link #openLoop(int, Duration, IntFunction, Progress)} for {@code lead} and then
+     * {@code duration} in one schedule, of which only the requests scheduled after the lead are
+     * timed, counted and reported; {@code timing} runs (on this thread: it must not block) when the
+     * first of them is due. Timing after an untimed lead at the same rate, with no pause between
+     * them, measures the rate held: a loop that starts from idle times the service's step from no
+     * load to the full rate, which took seconds to settle at 5,000 writes/s (docs/BENCHMARKS.md).
+     */
+    Outcome openLoop(int rate, Duration lead, Duration duration, IntFunction<Request> request, Progress progress,
+                     Runnable timing) throws InterruptedException {
+        int untimed = (int) (rate * lead.toMillis() / 1000);
+        int total = untimed + (int) Math.max(1, rate * duration.toMillis() / 1000);
         // By request, in schedule order; -1 for a request that got no successful answer.
         long[] nanos = new long[total];
         Arrays.fill(nanos, -1);
         AtomicInteger recorded = new AtomicInteger();
         Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+        // What the lead's requests met is not reported, as an untimed warm-up's is not.
+        Map<String, LongAdder> leadErrors = new ConcurrentHashMap<>();
         Semaphore outstanding = new Semaphore(MAX_IN_FLIGHT);
         CountDownLatch answered = new CountDownLatch(total);
         AtomicLong lastAnswer = new AtomicLong();
@@ -178,24 +194,30 @@ final class HttpLoad implements AutoCloseable {
         Map<String, Slots> slots = new ConcurrentHashMap<>();
         long waitedForConnection = 0;
         long start = System.nanoTime() + 1_000_000;
+        long timedStart = start + (long) (untimed * 1e9 / rate);
         for (int i = 0; i < total; i++) {
             long scheduled = start + (long) (i * 1e9 / rate);
             for (long wait = scheduled - System.nanoTime(); wait > 0; wait = scheduled - System.nanoTime()) {
                 LockSupport.parkNanos(wait);
             }
+            if (i == untimed) {
+                timing.run();
+            }
+            Map<String, LongAdder> failures = i < untimed ? leadErrors : errors;
             if (!outstanding.tryAcquire()) {
-                count(errors, "client-limit");
+                count(failures, "client-limit");
                 answered.countDown();
                 continue;
             }
             int index = i;
+            boolean timed = i >= untimed;
             Request made = request.apply(i);
             Slots toServer = slots.computeIfAbsent(made.uri().getRawAuthority(), server -> new Slots(connections));
             Attempt attempt = () -> {
                 // The request's timeout counts from its scheduled time, waiting for a connection included.
                 long left = REQUEST_TIMEOUT.toNanos() - (System.nanoTime() - scheduled);
                 if (left <= 0) {
-                    count(errors, "timeout");
+                    count(failures, "timeout");
                     outstanding.release();
                     answered.countDown();
                     return false;
@@ -204,16 +226,18 @@ final class HttpLoad implements AutoCloseable {
                     try {
                         long now = System.nanoTime();
                         if (result.isFailed()) {
-                            count(errors, kind(result.getFailure()));
+                            count(failures, kind(result.getFailure()));
                         } else {
                             int status = result.getResponse().getStatus();
-                            if (status / 100 == 2) {
+                            if (status / 100 != 2) {
+                                count(failures, String.valueOf(status));
+                            } else if (timed) {
                                 nanos[index] = now - scheduled;
                                 recorded.incrementAndGet();
-                            } else {
-                                count(errors, String.valueOf(status));
                             }
-                            lastAnswer.accumulateAndGet(now, Math::max);
+                            if (timed) {
+                                lastAnswer.accumulateAndGet(now, Math::max);
+                            }
                         }
                     } finally {
                         outstanding.release();
@@ -224,7 +248,9 @@ final class HttpLoad implements AutoCloseable {
                 return true;
             };
             if (!toServer.take(attempt)) {
-                waitedForConnection++;
+                if (timed) {
+                    waitedForConnection++;
+                }
             } else if (!attempt.send()) {
                 toServer.released();
             }
@@ -234,13 +260,13 @@ final class HttpLoad implements AutoCloseable {
             errors.computeIfAbsent("unanswered", k -> new LongAdder()).add(answered.getCount());
         }
         progress.done();
-        double seconds = Math.max(1e-9, (lastAnswer.get() - start) / 1e9);
+        double seconds = Math.max(1e-9, (lastAnswer.get() - timedStart) / 1e9);
         List<Double> windows = new ArrayList<>();
         int perWindow = (int) Math.max(1, rate * window.toMillis() / 1000);
-        for (int from = 0; from < total; from += perWindow) {
+        for (int from = untimed; from < total; from += perWindow) {
             windows.add(answered(nanos, from, Math.min(total, from + perWindow)).percentileMs(99));
         }
-        return new Outcome(answered(nanos, 0, total), total, sorted(errors),
+        return new Outcome(answered(nanos, untimed, total), total - untimed, sorted(errors),
                 Math.round(recorded.get() / seconds * 10) / 10.0, windows, waitedForConnection);
     }
 
