@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -31,8 +32,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * An instance's metrics in Prometheus' text format at {@code /metrics}: transactions applied per
  * resource and rejections per code (counted by the ledger as it decides), HTTP requests per route
  * and status, every Kafka Streams, consumer and producer metric (among them
- * {@code kafka_consumer_fetch_manager_records_lag_max}, the consolidation lag), those of the REST
- * API's producer and outcome reader, and the JVM's.
+ * {@code kafka_consumer_fetch_manager_records_lag_max}, the consolidation lag) but those of each
+ * state store ({@link #STATE_STORE_METRICS}), those of the REST API's producer and outcome reader,
+ * and the JVM's.
  */
 public final class TallyMetrics implements LedgerEvents, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -43,7 +45,19 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
     private KafkaStreamsMetrics streamsMetrics;
     private final List<KafkaClientMetrics> clientMetrics = new CopyOnWriteArrayList<>();
 
+    /**
+     * Kafka Streams' metrics of each state store (RocksDB's properties and statistics, puts, flushes,
+     * restores): about 80 for each store, 2,218 of the 4,208 lines of a four-partition instance's
+     * page, where 28 stores reported. Writing them is most of a scrape's work, and at 5,000 sync
+     * writes/s on two cores one scrape of the full page put the p99 of the next seconds at 0.5–2 s
+     * (docs/BENCHMARKS.md, twenty-second round). They stay recorded, and Kafka's JMX reporter
+     * still shows them ({@code kafka.streams:type=stream-state-metrics}).
+     */
+    static final String STATE_STORE_METRICS = "kafka.stream.state.";
+
     public TallyMetrics() {
+        // Before any meter is registered: a filter applies to meters registered after it.
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith(STATE_STORE_METRICS));
         for (RejectionCode code : RejectionCode.values()) {
             rejections.put(code, Counter.builder("tally.rejections").tag("code", code.name())
                     .description("commands refused, by rejection code").register(registry));
