@@ -147,9 +147,10 @@ final class HttpLoad implements AutoCloseable {
      * @param waitedForConnection requests of an open loop that found every connection to their server
      *                            busy and waited for one: from the first of them, answers paced the
      *                            sending, so the loop was closed and its latencies include the wait
+     * @param leadAnswered        successful answers to an open loop's untimed lead
      */
     record Outcome(Latencies latencies, long sent, Map<String, Long> errors, double achievedPerSecond,
-                   List<Double> p99MsPerWindow, long waitedForConnection) {
+                   List<Double> p99MsPerWindow, long waitedForConnection, long leadAnswered) {
     }
 
     /**
@@ -164,25 +165,25 @@ final class HttpLoad implements AutoCloseable {
      */
     Outcome openLoop(int rate, Duration duration, IntFunction<Request> request, Progress progress)
             throws InterruptedException {
-        return openLoop(rate, Duration.ZERO, duration, request, progress, () -> { });
+        return openLoop(rate, Duration.ZERO, duration, request, progress);
     }
 
     /**
      * As {@link #openLoop(int, Duration, IntFunction, Progress)} for {@code lead} and then
      * {@code duration} in one schedule, of which only the requests scheduled after the lead are
-     * timed, counted and reported; {@code timing} runs (on this thread: it must not block) when the
-     * first of them is due. Timing after an untimed lead at the same rate, with no pause between
-     * them, measures the rate held: a loop that starts from idle times the service's step from no
-     * load to the full rate, which took seconds to settle at 5,000 writes/s (docs/BENCHMARKS.md).
+     * timed, counted and reported (of the lead's, only how many were answered). Timing after an
+     * untimed lead at the same rate, with no pause between them, measures the rate held, not the
+     * step from idle to it.
      */
-    Outcome openLoop(int rate, Duration lead, Duration duration, IntFunction<Request> request, Progress progress,
-                     Runnable timing) throws InterruptedException {
+    Outcome openLoop(int rate, Duration lead, Duration duration, IntFunction<Request> request, Progress progress)
+            throws InterruptedException {
         int untimed = (int) (rate * lead.toMillis() / 1000);
         int total = untimed + (int) Math.max(1, rate * duration.toMillis() / 1000);
         // By request, in schedule order; -1 for a request that got no successful answer.
         long[] nanos = new long[total];
         Arrays.fill(nanos, -1);
         AtomicInteger recorded = new AtomicInteger();
+        AtomicInteger leadAnswered = new AtomicInteger();
         Map<String, LongAdder> errors = new ConcurrentHashMap<>();
         // What the lead's requests met is not reported, as an untimed warm-up's is not.
         Map<String, LongAdder> leadErrors = new ConcurrentHashMap<>();
@@ -199,9 +200,6 @@ final class HttpLoad implements AutoCloseable {
             long scheduled = start + (long) (i * 1e9 / rate);
             for (long wait = scheduled - System.nanoTime(); wait > 0; wait = scheduled - System.nanoTime()) {
                 LockSupport.parkNanos(wait);
-            }
-            if (i == untimed) {
-                timing.run();
             }
             Map<String, LongAdder> failures = i < untimed ? leadErrors : errors;
             if (!outstanding.tryAcquire()) {
@@ -234,6 +232,8 @@ final class HttpLoad implements AutoCloseable {
                             } else if (timed) {
                                 nanos[index] = now - scheduled;
                                 recorded.incrementAndGet();
+                            } else {
+                                leadAnswered.incrementAndGet();
                             }
                             if (timed) {
                                 lastAnswer.accumulateAndGet(now, Math::max);
@@ -267,7 +267,7 @@ final class HttpLoad implements AutoCloseable {
             windows.add(answered(nanos, from, Math.min(total, from + perWindow)).percentileMs(99));
         }
         return new Outcome(answered(nanos, untimed, total), total - untimed, sorted(errors),
-                Math.round(recorded.get() / seconds * 10) / 10.0, windows, waitedForConnection);
+                Math.round(recorded.get() / seconds * 10) / 10.0, windows, waitedForConnection, leadAnswered.get());
     }
 
     /** A request of an open loop, on its way: false if it waited out its timeout and was not sent. */
@@ -380,7 +380,7 @@ final class HttpLoad implements AutoCloseable {
         progress.done();
         double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         return new Outcome(new Latencies(nanos, recorded.get()), requests, sorted(errors),
-                Math.round(recorded.get() / seconds * 10) / 10.0, List.of(), 0);
+                Math.round(recorded.get() / seconds * 10) / 10.0, List.of(), 0, 0);
     }
 
     /**
