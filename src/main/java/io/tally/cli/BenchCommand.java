@@ -60,8 +60,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--http-warm-up-seconds", defaultValue = "120", description = "How long untimed sync writes are "
             + "sent before any is timed: the first half at " + HttpBench.WARM_UP_RATE + "/s (or the first rate, if "
-            + "lower), the second at the first rate, so the JIT has compiled the HTTP path and the thread pools have "
-            + "grown (default ${DEFAULT-VALUE}).")
+            + "lower), then the other half at each rate, timed straight after with no pause, so the JIT has compiled "
+            + "the HTTP path and the thread pools have grown (default ${DEFAULT-VALUE}).")
     int httpWarmUpSeconds;
 
     @Option(names = "--no-floors", description = "Skip Kafka Streams' floor: the least a Streams application does "

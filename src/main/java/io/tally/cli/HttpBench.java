@@ -101,13 +101,12 @@ final class HttpBench {
                 URI.create(bases.get(i % bases.size()) + addPath.apply(random.nextInt(records))), AMOUNT);
         // Untimed: in the first timed seconds C2 was still compiling Jetty, the clients and the outcome
         // readers, and the backlog that left made the first rate's figures mostly the JIT's.
-        // Its second half is at the first timed rate: a jump from the warm-up's rate straight to it
-        // grew the server's and the generator's thread pools and connections in the first timed
-        // seconds, and C2 compiled again, which showed as a first window of seconds (docs/BENCHMARKS.md).
-        // The first half waits for all its answers. Each rate's timed seconds then follow that
-        // many seconds at the rate in the same schedule, with no pause between: a timed loop that
-        // started from idle measured the step from no load to the rate (at 5,000/s its first five
-        // or six seconds had p99s near a second, which made the minute's p99).
+        // Its other half is at each timed rate, right before it: a jump from the warm-up's rate
+        // straight to a rate grew the server's and the generator's thread pools and connections in
+        // the first timed seconds, and C2 compiled again, which showed as a first window of seconds
+        // (docs/BENCHMARKS.md). The first half waits for all its answers; each rate's timed seconds
+        // follow its lead in the same schedule, with no pause between, so what is timed is the rate
+        // held, not the step from idle to it.
         int warmUpRate = Math.min(WARM_UP_RATE, rates.get(0));
         Duration half = warmUp.dividedBy(2);
         Duration lead = warmUp.minus(half);
@@ -115,7 +114,7 @@ final class HttpBench {
             load.openLoop(warmUpRate, half, add, new Progress("warm writes", warmUpRate * half.toSeconds()));
         }
         results.put("httpWarmUpSeconds", warmUp.toSeconds());
-        results.put("httpWarmUpPerSecond", half.isZero() ? "none" : warmUpRate + " then each rate for " + lead.toSeconds() + " s");
+        results.put("httpWarmUpPerSecond", half.isZero() ? "none" : warmUpRate + " then each rate for " + lead.toMillis() / 1000.0 + " s");
         for (int rate : rates) {
             // The instances' counters are read before the lead and after the last answer: reading
             // /metrics is work for the instance too (a first read under 5,000 writes/s put the p99
@@ -123,7 +122,7 @@ final class HttpBench {
             // are per write over the lead and the timed writes together, both at this rate.
             ProcessCosts spending = costs == null ? null : ProcessCosts.start(load, bases, costs);
             HttpLoad.Outcome writes = load.openLoop(rate, lead, perRate, add,
-                    new Progress("write " + rate + "/s", (long) rate * (lead.toSeconds() + perRate.toSeconds())));
+                    new Progress("write " + rate + "/s", rate * (lead.toMillis() + perRate.toMillis()) / 1000));
             if (spending != null) {
                 spending.finish(writes.latencies().count() + writes.leadAnswered(), rate, results);
             }

@@ -189,6 +189,8 @@ final class HttpLoad implements AutoCloseable {
         Map<String, LongAdder> leadErrors = new ConcurrentHashMap<>();
         Semaphore outstanding = new Semaphore(MAX_IN_FLIGHT);
         CountDownLatch answered = new CountDownLatch(total);
+        // The timed requests still without an outcome: what is reported unanswered.
+        AtomicInteger timedOpen = new AtomicInteger(total - untimed);
         AtomicLong lastAnswer = new AtomicLong();
         // Connections to each server (host and port), handed out here so requests past the pool wait in
         // order without making the client's pool look for a free connection that is not there.
@@ -201,14 +203,18 @@ final class HttpLoad implements AutoCloseable {
             for (long wait = scheduled - System.nanoTime(); wait > 0; wait = scheduled - System.nanoTime()) {
                 LockSupport.parkNanos(wait);
             }
-            Map<String, LongAdder> failures = i < untimed ? leadErrors : errors;
+            boolean timed = i >= untimed;
+            Map<String, LongAdder> failures = timed ? errors : leadErrors;
+            Runnable done = timed ? () -> {
+                timedOpen.decrementAndGet();
+                answered.countDown();
+            } : answered::countDown;
             if (!outstanding.tryAcquire()) {
                 count(failures, "client-limit");
-                answered.countDown();
+                done.run();
                 continue;
             }
             int index = i;
-            boolean timed = i >= untimed;
             Request made = request.apply(i);
             Slots toServer = slots.computeIfAbsent(made.uri().getRawAuthority(), server -> new Slots(connections));
             Attempt attempt = () -> {
@@ -217,7 +223,7 @@ final class HttpLoad implements AutoCloseable {
                 if (left <= 0) {
                     count(failures, "timeout");
                     outstanding.release();
-                    answered.countDown();
+                    done.run();
                     return false;
                 }
                 newRequest(made, left).send(result -> {
@@ -241,7 +247,7 @@ final class HttpLoad implements AutoCloseable {
                         }
                     } finally {
                         outstanding.release();
-                        answered.countDown();
+                        done.run();
                         toServer.released();
                     }
                 });
@@ -256,8 +262,8 @@ final class HttpLoad implements AutoCloseable {
             }
             progress.update(i + 1);
         }
-        if (!answered.await(REQUEST_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS)) {
-            errors.computeIfAbsent("unanswered", k -> new LongAdder()).add(answered.getCount());
+        if (!answered.await(REQUEST_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS) && timedOpen.get() > 0) {
+            errors.computeIfAbsent("unanswered", k -> new LongAdder()).add(timedOpen.get());
         }
         progress.done();
         double seconds = Math.max(1e-9, (lastAnswer.get() - timedStart) / 1e9);

@@ -62,7 +62,8 @@ final class LoadCommand implements Callable<Integer> {
     int seconds;
 
     @Option(names = "--warm-up-seconds", defaultValue = "120", description = "Untimed writes first, the first half at "
-            + HttpBench.WARM_UP_RATE + "/s (or the first rate, if lower), the second at the first rate (default ${DEFAULT-VALUE}).")
+            + HttpBench.WARM_UP_RATE + "/s (or the first rate, if lower), then the other half at each rate, timed straight after "
+            + "with no pause (default ${DEFAULT-VALUE}).")
     int warmUpSeconds;
 
     @Option(names = "--connections", defaultValue = "" + HttpLoad.CONNECTIONS, description = "Most connections open to "

@@ -9,8 +9,10 @@ import java.util.Map;
 
 /**
  * What the instances behind {@code tally load --url} and the generator itself spend on the writes
- * of a timed rate: each instance's process CPU time and its collector's pauses, read from its
- * {@code /metrics} before and after, and this JVM's own CPU time. Per write, these are the figures
+ * of a rate (its untimed lead and its timed seconds: no read falls inside the timed ones): each
+ * instance's process CPU time and its collector's pauses, read from its {@code /metrics} before
+ * and after, and this JVM's own CPU time; {@code httpSyncWriteCostSeconds_RATE} says how long
+ * that was. Per write, these are the figures
  * docs/BENCHMARKS.md took from {@code /proc} by hand: on a machine the service shares with its
  * load, they say how much of it each side used. An instance running the embedded broker counts
  * the broker's work as its own.
@@ -29,6 +31,8 @@ final class ProcessCosts {
     private final List<URI> instances;
     private final PrintWriter err;
     private final long generatorBefore;
+    /** When the counters were first read: the costs cover from then to the second read. */
+    private final long started;
     /** Each instance's counters before, or null when one could not be read. */
     private final Map<URI, Counters> before;
 
@@ -38,9 +42,10 @@ final class ProcessCosts {
         this.err = err;
         this.generatorBefore = CpuSplit.processNanos();
         this.before = read(load, instances, err);
+        this.started = System.nanoTime();
     }
 
-    /** Reads the counters before a rate is timed; {@code err} hears why the instances' figures are left out. */
+    /** Reads the counters before a rate's writes; {@code err} hears why the instances' figures are left out. */
     static ProcessCosts start(HttpLoad load, List<URI> bases, PrintWriter err) {
         return new ProcessCosts(load, List.copyOf(new LinkedHashSet<>(bases)), err);
     }
@@ -48,10 +53,12 @@ final class ProcessCosts {
     /** Reads the counters again and puts what the {@code writes} successful writes at {@code rate} cost. */
     void finish(long writes, int rate, Map<String, Object> results) {
         long generatorAfter = CpuSplit.processNanos();
+        long seconds = System.nanoTime() - started;
         Map<URI, Counters> after = before == null ? null : read(load, instances, err);
         if (writes <= 0) {
             return;
         }
+        results.put("httpSyncWriteCostSeconds_" + rate, round(seconds / 1e9));
         if (generatorBefore >= 0 && generatorAfter >= 0) {
             results.put("httpSyncWriteGeneratorCpuUsPerWrite_" + rate, round((generatorAfter - generatorBefore) / 1000.0 / writes));
         }

@@ -51,13 +51,17 @@ public final class TallyMetrics implements LedgerEvents, AutoCloseable {
      * page, where 28 stores reported. Writing them is most of a scrape's work, and at 5,000 sync
      * writes/s on two cores one scrape of the full page put the p99 of the next seconds at 0.5–2 s
      * (docs/BENCHMARKS.md, twenty-second round). They stay recorded, and Kafka's JMX reporter
-     * still shows them ({@code kafka.streams:type=stream-state-metrics}).
+     * still shows them ({@code kafka.streams:type=stream-state-metrics}). The state updater's
+     * ({@code kafka.stream.state.updater.}: restoring and standby tasks, restore rates, one set per
+     * thread) are kept.
      */
     static final String STATE_STORE_METRICS = "kafka.stream.state.";
+    private static final String STATE_UPDATER_METRICS = "kafka.stream.state.updater.";
 
     public TallyMetrics() {
         // Before any meter is registered: a filter applies to meters registered after it.
-        registry.config().meterFilter(MeterFilter.denyNameStartsWith(STATE_STORE_METRICS));
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().startsWith(STATE_STORE_METRICS)
+                && !id.getName().startsWith(STATE_UPDATER_METRICS)));
         for (RejectionCode code : RejectionCode.values()) {
             rejections.put(code, Counter.builder("tally.rejections").tag("code", code.name())
                     .description("commands refused, by rejection code").register(registry));

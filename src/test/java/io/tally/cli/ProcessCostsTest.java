@@ -71,7 +71,7 @@ class ProcessCostsTest {
         assertThat(results).containsEntry("httpSyncWriteServiceCpuUsPerWrite_5000", 260.0)
                 .containsEntry("httpSyncWriteServiceGcPauses_5000", 3L)
                 .containsEntry("httpSyncWriteServiceGcPauseMs_5000", 60.0)
-                .containsKey("httpSyncWriteGeneratorCpuUsPerWrite_5000");
+                .containsKey("httpSyncWriteGeneratorCpuUsPerWrite_5000").containsKey("httpSyncWriteCostSeconds_5000");
         assertThat((double) results.get("httpSyncWriteGeneratorCpuUsPerWrite_5000")).isNotNegative();
         assertThat(err.toString()).isEmpty();
     }
@@ -88,7 +88,7 @@ class ProcessCostsTest {
             steady.set(counters(1e9 + 9e9, 0, 0));
         }, 1_000, 40);
 
-        assertThat(results).containsOnlyKeys("httpSyncWriteGeneratorCpuUsPerWrite_40");
+        assertThat(results).containsOnlyKeys("httpSyncWriteCostSeconds_40", "httpSyncWriteGeneratorCpuUsPerWrite_40");
         assertThat(err.toString()).contains("the counters of " + first + " went back while 40/s was timed");
     }
 
@@ -102,7 +102,7 @@ class ProcessCostsTest {
 
         measure(List.of(one, other), () -> { }, 100, 40);
 
-        assertThat(results).containsOnlyKeys("httpSyncWriteGeneratorCpuUsPerWrite_40");
+        assertThat(results).containsOnlyKeys("httpSyncWriteCostSeconds_40", "httpSyncWriteGeneratorCpuUsPerWrite_40");
         assertThat(err.toString()).containsOnlyOnce("cannot read " + other + "/metrics (answered 503)")
                 .contains("the service's CPU and collector figures are left out");
     }

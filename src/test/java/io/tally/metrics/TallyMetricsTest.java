@@ -13,11 +13,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TallyMetricsTest {
 
     @Test
-    void leavesEachStateStoresMetricsOutOfThePageAndKeepsTheRestOfKafkas() {
+    void leavesEachStateStoresMetricsOutOfThePageAndKeepsTheRestOfKafkasAndTheStateUpdaters() {
         MockProducer<String, String> client = new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
         for (MetricName name : new MetricName[] {
                 name("put-rate", "stream-state-metrics", Map.of("rocksdb-state-id", "tally-history")),
                 name("process-total", "stream-thread-metrics", Map.of("thread-id", "t1")),
+                name("active-restoring-tasks", "stream-state-updater-metrics", Map.of("thread-id", "t1")),
                 name("record-queue-time-avg", "producer-metrics", Map.of("client-id", "producer-1"))}) {
             client.setMockMetrics(name, metric(name, 7));
         }
@@ -27,7 +28,8 @@ class TallyMetricsTest {
             String page = metrics.scrape();
 
             assertThat(page).contains("kafka_stream_thread_process_total").contains("kafka_producer_record_queue_time_avg")
-                    .doesNotContain("kafka_stream_state_").doesNotContain("tally-history");
+                    .as("the state updater's, one set per thread, are kept").contains("kafka_stream_state_updater_active_restoring_tasks")
+                    .as("each store's are left out").doesNotContain("kafka_stream_state_put_rate").doesNotContain("tally-history");
         }
     }
 
