@@ -120,7 +120,24 @@ public final class Tally implements AutoCloseable {
         try (Admin admin = Admin.create(settings.kafkaClient(bootstrap))) {
             return TopicAdmin.apply(admin, TopicDeclarations.fromClasspath(),
                     TopicOverrides.partitions(settings.topicPartitions()));
+        } catch (IllegalStateException e) {
+            throw unreachable(bootstrap, e);
         }
+    }
+
+    /**
+     * {@code failure}, naming the Kafka it could not reach when that is why: Kafka's own message
+     * ("Timed out waiting for a node assignment") does not say where it looked.
+     */
+    private static IllegalStateException unreachable(String bootstrap, IllegalStateException failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException
+                    || cause instanceof TimeoutException) {
+                return new IllegalStateException("Kafka at " + bootstrap + " did not answer in time (bootstrapServers: is it "
+                        + "running and reachable from here?): " + failure.getMessage(), failure);
+            }
+        }
+        return failure;
     }
 
     /** The partition count of the command topic: how many partials every analytics query merges. */
@@ -129,10 +146,15 @@ public final class Tally implements AutoCloseable {
             return admin.describeTopics(List.of(TallyTopics.COMMANDS)).allTopicNames().get(30, TimeUnit.SECONDS)
                     .get(TallyTopics.COMMANDS).partitions().size();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot read topic " + TallyTopics.COMMANDS + " (apply the topics with "
-                    + "'tally topics apply' or applyTopics: true): " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException | TimeoutException e) {
-            throw new IllegalStateException("cannot read topic " + TallyTopics.COMMANDS + ": " + e, e);
+            throw unreachable(bootstrap, new IllegalStateException("cannot read topic " + TallyTopics.COMMANDS
+                    + " (apply the topics with 'tally topics apply' or applyTopics: true): " + e.getCause().getMessage(),
+                    e.getCause()));
+        } catch (TimeoutException e) {
+            throw unreachable(bootstrap, new IllegalStateException("cannot read topic " + TallyTopics.COMMANDS
+                    + " within 30 s", e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading topic " + TallyTopics.COMMANDS, e);
         }
     }
 
