@@ -255,6 +255,10 @@ final class RecordsHandler {
             int partition = owner.partition();
             String token = ctx.queryParam(ConsistencyToken.PARAMETER);
             ConsistencyToken written = token == null ? null : ConsistencyToken.parse(token);
+            if (written != null && written.partition() >= partitions) {
+                throw ApiError.badRequest(ConsistencyToken.PARAMETER + " names partition " + written.partition() + ", but "
+                        + TallyTopics.COMMANDS + " has " + partitions + " (0 to " + (partitions - 1) + "): not a token of this deployment");
+            }
             // A token of another partition is another record's write: nothing this read must wait for.
             CompletableFuture<Void> applied = written == null || written.partition() != partition
                     ? CompletableFuture.completedFuture(null)

@@ -260,6 +260,7 @@ class HttpApiIntegrationTest {
                 Map.entry("GET /v1/wallets/b1/balance/transactions?from=2026-01-02&to=2026-01-01", 400),
                 Map.entry("GET /v1/wallets/b1/points/transactions", 404),
                 Map.entry("GET /v1/wallets/b1/balance/transactions?cursor=9223372036854775807", 200),
+                Map.entry("GET /v1/wallets/b1?consistency=2147483647:5", 400),
                 Map.entry("GET /v1/analytics/wallets/balance/top?period=day&at=%2B999999999-12-31", 400),
                 Map.entry("GET /v1/analytics/wallets/balance?period=year&from=2026-01-01&to=%2B999999999-12-31T23:59:59Z", 400),
                 Map.entry("GET /v1/analytics/wallets/balance?period=day&within=2026-13-01", 400),
