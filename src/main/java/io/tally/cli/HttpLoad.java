@@ -189,8 +189,6 @@ final class HttpLoad implements AutoCloseable {
         Map<String, LongAdder> leadErrors = new ConcurrentHashMap<>();
         Semaphore outstanding = new Semaphore(MAX_IN_FLIGHT);
         CountDownLatch answered = new CountDownLatch(total);
-        // The timed requests still without an outcome: what is reported unanswered.
-        AtomicInteger timedOpen = new AtomicInteger(total - untimed);
         AtomicLong lastAnswer = new AtomicLong();
         // Connections to each server (host and port), handed out here so requests past the pool wait in
         // order without making the client's pool look for a free connection that is not there.
@@ -205,13 +203,9 @@ final class HttpLoad implements AutoCloseable {
             }
             boolean timed = i >= untimed;
             Map<String, LongAdder> failures = timed ? errors : leadErrors;
-            Runnable done = timed ? () -> {
-                timedOpen.decrementAndGet();
-                answered.countDown();
-            } : answered::countDown;
             if (!outstanding.tryAcquire()) {
                 count(failures, "client-limit");
-                done.run();
+                answered.countDown();
                 continue;
             }
             int index = i;
@@ -223,7 +217,7 @@ final class HttpLoad implements AutoCloseable {
                 if (left <= 0) {
                     count(failures, "timeout");
                     outstanding.release();
-                    done.run();
+                    answered.countDown();
                     return false;
                 }
                 newRequest(made, left).send(result -> {
@@ -247,7 +241,7 @@ final class HttpLoad implements AutoCloseable {
                         }
                     } finally {
                         outstanding.release();
-                        done.run();
+                        answered.countDown();
                         toServer.released();
                     }
                 });
@@ -262,8 +256,12 @@ final class HttpLoad implements AutoCloseable {
             }
             progress.update(i + 1);
         }
-        if (!answered.await(REQUEST_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS) && timedOpen.get() > 0) {
-            errors.computeIfAbsent("unanswered", k -> new LongAdder()).add(timedOpen.get());
+        if (!answered.await(REQUEST_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS)) {
+            // Timed requests with neither an answer nor a failure counted (the lead's are not reported).
+            long unanswered = total - untimed - recorded.get() - errors.values().stream().mapToLong(LongAdder::sum).sum();
+            if (unanswered > 0) {
+                errors.computeIfAbsent("unanswered", k -> new LongAdder()).add(unanswered);
+            }
         }
         progress.done();
         double seconds = Math.max(1e-9, (lastAnswer.get() - timedStart) / 1e9);
